@@ -1,0 +1,131 @@
+"""Base classes every API view stands on.
+
+The organisation is resolved once, from the API key or the X-Organization
+header of a signed-in member, and the whole request runs in one transaction
+bound to it. Subclasses cannot replace get_queryset: they name a model and may
+narrow the already-scoped queryset in `scope_queryset`.
+"""
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.views import APIView
+
+from ..context import activate, deactivate
+from ..roles import Perm, role_allows, scopes_allow
+from ..selectors import membership_get_by_slug
+from .authentication import ApiKeyPrincipal
+
+ORG_HEADER = "X-Organization"
+
+
+class OrgPermission(permissions.BasePermission):
+    """Reads need VIEW; writes need the view's write permission.
+
+    A member whose role lacks the right gets 403; somebody signed in who is not
+    a member never gets this far (404 while resolving the organisation).
+    """
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        needed = view.required_permission(request)
+        grant = getattr(request, "org_grant", None)
+        if grant is None:
+            return False
+        kind, value = grant
+        allowed = scopes_allow(value, needed) if kind == "scopes" else role_allows(value, needed)
+        if not allowed:
+            raise exceptions.PermissionDenied(
+                "Your role does not allow this." if kind == "role" else "This API key lacks the scope for this."
+            )
+        return True
+
+
+class OrgAPIView(APIView):
+    permission_classes = [OrgPermission]
+    # What a write needs; reads need Perm.VIEW. Per-action overrides in `action_permissions`.
+    write_permission = Perm.RESEARCH
+    action_permissions: dict[str, str] = {}
+
+    def required_permission(self, request) -> str:
+        action = getattr(self, "action", None)
+        if action in self.action_permissions:
+            return self.action_permissions[action]
+        if request.method in permissions.SAFE_METHODS:
+            return Perm.VIEW
+        return self.write_permission
+
+    def dispatch(self, request, *args, **kwargs):
+        self._tenant_token = None
+        with transaction.atomic():
+            try:
+                response = super().dispatch(request, *args, **kwargs)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+            finally:
+                if self._tenant_token is not None:
+                    deactivate(self._tenant_token)
+
+    def perform_authentication(self, request):
+        user = request.user  # forces authentication
+        if not user or not user.is_authenticated:
+            return
+        if isinstance(user, ApiKeyPrincipal):
+            organization = user.organization
+            request._request.org_grant = ("scopes", user.scopes)
+        else:
+            slug = request.headers.get(ORG_HEADER, "").strip()
+            if not slug:
+                raise exceptions.ParseError(
+                    f"Name the organisation in the {ORG_HEADER} header (its slug), or use an API key."
+                )
+            membership = membership_get_by_slug(user=user, slug=slug)
+            if membership is None:
+                raise exceptions.NotFound("No such organisation.")
+            organization = membership.organization
+            request._request.org_grant = ("role", membership.role)
+        request.organization = organization
+        request._request.organization = organization
+        self._tenant_token = activate(organization.pk)
+
+    @property
+    def org_grant(self):
+        return getattr(self.request, "org_grant", None)
+
+    @property
+    def actor(self):
+        """The person behind the request, or None for an API key."""
+        user = self.request.user
+        return None if isinstance(user, ApiKeyPrincipal) else user
+
+
+class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
+    model = None
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} overrides get_queryset; narrow the scoped queryset in scope_queryset instead."
+            )
+
+    def get_queryset(self):
+        # The tenant manager has already scoped this to request.organization.
+        return self.scope_queryset(self.model.objects.all())
+
+    def scope_queryset(self, queryset):
+        return queryset
+
+
+org_header_parameter = OpenApiParameter(
+    ORG_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Organisation slug, for a signed-in person (API keys fix the organisation).",
+)
+
+__all__ = ["OrgAPIView", "TenantViewSet", "OrgPermission", "org_header_parameter", "extend_schema"]

@@ -1,0 +1,79 @@
+"""The active tenant of this request, task or command.
+
+A ContextVar, so threads and async tasks never see each other's tenant. Set it
+only through `tenant_scope` (or the request middleware and the API base view,
+which call `activate` inside an open transaction).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+
+if TYPE_CHECKING:
+    from .models import Organization
+
+_active_org_id: ContextVar[int | None] = ContextVar("active_org_id", default=None)
+
+
+class NoActiveTenant(RuntimeError):
+    """A tenant-owned table was queried with no organisation active."""
+
+
+def active_org_id() -> int | None:
+    return _active_org_id.get()
+
+
+def require_org_id() -> int:
+    org_id = _active_org_id.get()
+    if org_id is None:
+        raise NoActiveTenant(
+            "No organisation is active. Wrap the code in tenant_scope(org) "
+            "(tasks: use @tenant_task), or use Model.unscoped deliberately."
+        )
+    return org_id
+
+
+def bind_transaction_to_org(org_id: int) -> None:
+    """Tell PostgreSQL's row-level security which org this transaction serves.
+
+    Precondition: a transaction is open (set_config(..., true) lasts until it ends;
+    outside one it would vanish after the statement).
+    """
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("bind_transaction_to_org needs an open transaction (transaction.atomic).")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.org_id', %s, true)", [str(org_id)])
+
+
+def activate(org_id: int) -> Token:
+    """Make org_id the active tenant and bind the open transaction to it."""
+    token = _active_org_id.set(org_id)
+    bind_transaction_to_org(org_id)
+    return token
+
+
+def deactivate(token: Token) -> None:
+    _active_org_id.reset(token)
+
+
+@contextlib.contextmanager
+def tenant_scope(organization: Organization | int):
+    """Run the block as `organization`, inside one transaction bound to it."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    outer_org_id = _active_org_id.get()
+    with transaction.atomic():
+        token = activate(org_id)
+        try:
+            yield
+        finally:
+            deactivate(token)
+    # A nested scope for another org rebinds the outer transaction on the way out;
+    # set_config survives a released savepoint.
+    if outer_org_id is not None and outer_org_id != org_id and connection.in_atomic_block:
+        bind_transaction_to_org(outer_org_id)

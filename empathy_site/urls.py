@@ -1,0 +1,36 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from empathy_site import health, views
+from empathy_site.tenancy import views as tenancy_views
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("interviews.api.urls")),
+]
+
+org_patterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("settings/members/", tenancy_views.MembersView.as_view(), name="members"),
+    path("settings/members/<uuid:user_id>/role/", tenancy_views.MemberRoleView.as_view(), name="member_role"),
+    path("settings/members/<uuid:user_id>/remove/", tenancy_views.MemberRemoveView.as_view(), name="member_remove"),
+    path("settings/api-keys/", tenancy_views.ApiKeysView.as_view(), name="api_keys"),
+    path("settings/api-keys/<uuid:key_id>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
+    path("settings/audit/", tenancy_views.AuditLogView.as_view(), name="audit_log"),
+    path("", include("interviews.urls")),
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("accounts/login/", tenancy_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+    path("api/v1/", include(api_v1)),
+]
+
+handler403 = "empathy_site.views.permission_denied"
+handler404 = "empathy_site.views.not_found"
+handler500 = "empathy_site.views.server_error"

@@ -1,0 +1,206 @@
+"""Participants, studies, interviews and their utterances."""
+
+from django.conf import settings
+from django.db import models
+
+from empathy_site.tenancy.models import TenantModel
+
+
+class Participant(TenantModel):
+    """A person interviewed. Name and email are personal data; the pseudonym is shown by default."""
+
+    pseudonym = models.CharField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    # Segmentation: {"role": "procurement", "company_size": "50-200", ...}
+    attributes = models.JSONField(default=dict, blank=True)
+    # CRM ids: {"hubspot": "123", "salesforce": "003..."}
+    external_ids = models.JSONField(default=dict, blank=True)
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    consent_scope = models.CharField(max_length=200, blank=True)
+    consent_expires_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "pseudonym"], name="participant_org_pseudonym_uniq"),
+        ]
+        indexes = [models.Index(fields=["organization", "updated_at"], name="participant_org_updated_idx")]
+
+    def __str__(self):
+        return self.pseudonym
+
+
+class Study(TenantModel):
+    name = models.CharField(max_length=200)
+    goal = models.TextField(blank=True)
+    research_questions = models.JSONField(default=list, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name_plural = "studies"
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "name"], name="study_org_name_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="study_dates_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "updated_at"], name="study_org_updated_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Interview(TenantModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        VTT = "vtt", "WebVTT"
+        SRT = "srt", "SubRip"
+        TXT = "txt", "Plain text"
+        DOCX = "docx", "Word"
+        JSON = "json", "JSON"
+
+    title = models.CharField(max_length=300)
+    study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="interviews")
+    conducted_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    duration_ms = models.BigIntegerField(null=True, blank=True)
+    # The upload exactly as received; never modified, so a failed parse can be retried.
+    original_file = models.FileField(upload_to="transcripts/%Y/%m/", max_length=300)
+    original_filename = models.CharField(max_length=255)
+    file_size = models.BigIntegerField(default=0)
+    content_hash = models.CharField(max_length=64)
+    detected_format = models.CharField(max_length=8, choices=Format.choices, blank=True)
+    format_variant = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    utterance_count = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            # The same file twice in one org is recognised, not duplicated.
+            models.UniqueConstraint(fields=["organization", "content_hash"], name="interview_org_hash_uniq"),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="interview_progress_range"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "processing", "ready", "failed"]),
+                name="interview_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="interview_org_created_idx"),
+            models.Index(fields=["organization", "study"], name="interview_org_study_idx"),
+            models.Index(fields=["organization", "updated_at"], name="interview_org_updated_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class InterviewParticipant(TenantModel):
+    """Who took part in an interview, and as what."""
+
+    class Kind(models.TextChoices):
+        INTERVIEWEE = "interviewee", "Interviewee"
+        TEAM = "team", "Team member"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="attendances")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="attendances"
+    )
+    team_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INTERVIEWEE)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["organization", "interview", "participant"], name="attendance_org_interview_participant_uniq"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(participant__isnull=False, team_member__isnull=True, kind="interviewee"))
+                | (models.Q(participant__isnull=True, team_member__isnull=False, kind="team")),
+                name="attendance_one_person",
+            ),
+        ]
+
+
+class SpeakerMapping(TenantModel):
+    """A speaker label as written in the file, mapped to a participant or a team member."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="speakers")
+    label = models.CharField(max_length=200)
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="speaker_labels"
+    )
+    team_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "interview", "label"], name="speaker_org_interview_label_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(participant__isnull=True) | models.Q(team_member__isnull=True),
+                name="speaker_maps_to_one",
+            ),
+        ]
+
+    @property
+    def kind(self) -> str:
+        if self.participant_id:
+            return "participant"
+        if self.team_member_id:
+            return "team"
+        return "unmapped"
+
+
+class Utterance(TenantModel):
+    """One speaker turn. On PostgreSQL a generated tsvector column (added by
+    migration, not declared here) carries the full-text index."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="utterances")
+    position = models.PositiveIntegerField()
+    speaker = models.ForeignKey(SpeakerMapping, on_delete=models.CASCADE, related_name="utterances")
+    start_ms = models.BigIntegerField(null=True, blank=True)
+    end_ms = models.BigIntegerField(null=True, blank=True)
+    text = models.TextField()
+
+    class Meta(TenantModel.Meta):
+        ordering = ["position"]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "interview", "position"], name="utterance_org_interview_pos_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(start_ms__isnull=True) | models.Q(start_ms__gte=0), name="utterance_start_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_ms__isnull=True) | models.Q(start_ms__isnull=True)
+                | models.Q(end_ms__gte=models.F("start_ms")),
+                name="utterance_end_after_start",
+            ),
+        ]
