@@ -17,15 +17,27 @@ app.autodiscover_tasks()
 
 
 class TenantTask(Task):
-    """First positional argument is the organisation id; the body runs in its scope."""
+    """First positional argument is the organisation id; the body runs as that org.
+
+    By default the whole body is one transaction bound to the org. A task whose
+    service commits in steps (to show progress) sets single_transaction = False;
+    the org is then active and each service step opens its own tenant_atomic().
+    """
 
     abstract = True
+    single_transaction = True
 
     def __call__(self, org_id, *args, **kwargs):
-        from empathy_site.tenancy.context import tenant_scope
+        from empathy_site.tenancy.context import activate_without_transaction, deactivate, tenant_scope
 
-        with tenant_scope(int(org_id)):
+        if self.single_transaction:
+            with tenant_scope(int(org_id)):
+                return super().__call__(org_id, *args, **kwargs)
+        token = activate_without_transaction(int(org_id))
+        try:
             return super().__call__(org_id, *args, **kwargs)
+        finally:
+            deactivate(token)
 
 
 def tenant_task(*args, **kwargs):

@@ -89,6 +89,8 @@ class Interview(TenantModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(null=True, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # When a worker claimed it; a claim older than the task time limit belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     utterance_count = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

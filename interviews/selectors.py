@@ -19,3 +19,40 @@ def organization_overview() -> dict:
         "utterances": Utterance.objects.count(),
         "recent_interviews": list(Interview.objects.select_related("study").order_by("-created_at")[:6]),
     }
+
+
+def interview_list(*, study=None, status=None):
+    queryset = Interview.objects.select_related("study").order_by("-created_at")
+    if study is not None:
+        queryset = queryset.filter(study=study)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.prefetch_related("attendances__participant")
+
+
+def interview_transcript(*, interview: Interview):
+    """Utterances with their speakers and participants, in order: three queries whatever the length."""
+    return list(
+        Utterance.objects.filter(interview=interview)
+        .select_related("speaker__participant", "speaker__team_member")
+        .order_by("position")
+    )
+
+
+def interview_speakers(*, interview: Interview):
+    return list(
+        interview.speakers.select_related("participant", "team_member")
+        .annotate(utterance_count=Count("utterances"))
+        .order_by("-utterance_count", "label")
+    )
+
+
+def participant_list(*, query: str = ""):
+    queryset = Participant.objects.annotate(interview_count=Count("attendances", distinct=True)).order_by("pseudonym")
+    if query:
+        queryset = queryset.filter(Q(pseudonym__icontains=query) | Q(name__icontains=query))
+    return queryset
+
+
+def study_list():
+    return Study.objects.annotate(interview_count=Count("interviews")).order_by("-created_at")

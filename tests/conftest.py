@@ -40,7 +40,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE ROLE "{APP_ROLE}" NOLOGIN NOSUPERUSER NOBYPASSRLS')
+                cursor.execute(f'CREATE ROLE "{APP_ROLE}"')
+            # LOGIN: the worker process of tests/worker.py connects as this role.
+            cursor.execute(f'ALTER ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS')
         secure_tenant_tables(using="default")
         with connection.cursor() as cursor:
             # Test-only: transactional tests empty tables between tests with TRUNCATE.

@@ -37,7 +37,7 @@ def require_org_id() -> int:
     return org_id
 
 
-def bind_transaction_to_org(org_id: int) -> None:
+def bind_transaction_to_org(org_id: int | None) -> None:
     """Tell PostgreSQL's row-level security which org this transaction serves.
 
     Precondition: a transaction is open (set_config(..., true) lasts until it ends;
@@ -48,7 +48,7 @@ def bind_transaction_to_org(org_id: int) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("bind_transaction_to_org needs an open transaction (transaction.atomic).")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.org_id', %s, true)", [str(org_id)])
+        cursor.execute("SELECT set_config('app.org_id', %s, true)", ["" if org_id is None else str(org_id)])
 
 
 def activate(org_id: int) -> Token:
@@ -56,6 +56,11 @@ def activate(org_id: int) -> Token:
     token = _active_org_id.set(org_id)
     bind_transaction_to_org(org_id)
     return token
+
+
+def activate_without_transaction(org_id: int) -> Token:
+    """Make org_id active for code that opens its own tenant_atomic() blocks."""
+    return _active_org_id.set(org_id)
 
 
 def deactivate(token: Token) -> None:
@@ -73,7 +78,19 @@ def tenant_scope(organization: Organization | int):
             yield
         finally:
             deactivate(token)
-    # A nested scope for another org rebinds the outer transaction on the way out;
-    # set_config survives a released savepoint.
-    if outer_org_id is not None and outer_org_id != org_id and connection.in_atomic_block:
+    # set_config survives a released savepoint: when this scope was nested in an
+    # outer transaction, hand that transaction back bound to the outer org (or none).
+    if outer_org_id != org_id and connection.in_atomic_block and not connection.needs_rollback:
         bind_transaction_to_org(outer_org_id)
+
+
+@contextlib.contextmanager
+def tenant_atomic():
+    """A transaction (or savepoint) bound to the active org. Services' writes use this.
+
+    Also a decorator. Raises NoActiveTenant when no org is active.
+    """
+    org_id = require_org_id()
+    with transaction.atomic():
+        bind_transaction_to_org(org_id)
+        yield

@@ -9,7 +9,8 @@ narrow the already-scoped queryset in `scope_queryset`.
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..context import activate, deactivate
@@ -128,4 +129,37 @@ org_header_parameter = OpenApiParameter(
     description="Organisation slug, for a signed-in person (API keys fix the organisation).",
 )
 
-__all__ = ["OrgAPIView", "TenantViewSet", "OrgPermission", "org_header_parameter", "extend_schema"]
+
+
+class TenantModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """List/retrieve from the scoped queryset; create/update/delete through services.
+
+    Subclasses implement service_create(data), service_update(instance, data) and
+    service_delete(instance); leaving one out leaves that method unsupported (405).
+    """
+
+    def create(self, request, *args, **kwargs):
+        if not hasattr(self, "service_create"):
+            raise exceptions.MethodNotAllowed(request.method)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.service_create(serializer.validated_data)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        if not hasattr(self, "service_update"):
+            raise exceptions.MethodNotAllowed(request.method)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        instance = self.service_update(instance, serializer.validated_data)
+        return Response(self.get_serializer(instance).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        if not hasattr(self, "service_delete"):
+            raise exceptions.MethodNotAllowed(request.method)
+        self.service_delete(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

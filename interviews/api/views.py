@@ -1,0 +1,185 @@
+from django.db.models import Count, Prefetch
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from empathy_site.tenancy.api.base import TenantModelViewSet
+from empathy_site.tenancy.api.errors import error_body
+from empathy_site.tenancy.api.pagination import CursorPagination
+from empathy_site.tenancy.models import User
+
+from .. import parsers, services
+from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+from .serializers import (
+    InterviewSerializer,
+    InterviewUpdateSerializer,
+    InterviewUploadSerializer,
+    ParticipantSerializer,
+    SpeakerMapSerializer,
+    SpeakerSerializer,
+    StudySerializer,
+    UtteranceSerializer,
+)
+
+
+def resolve(model, public_id, field: str):
+    """An id from the client, looked up inside the active org; unknown ids are a 400 naming the field."""
+    if public_id is None:
+        return None
+    instance = model.objects.filter(public_id=public_id).first()
+    if instance is None:
+        raise exceptions.ValidationError({field: f"No {model._meta.verbose_name} with id {public_id}."})
+    return instance
+
+
+class ParticipantViewSet(TenantModelViewSet):
+    model = Participant
+    serializer_class = ParticipantSerializer
+    filterset_fields = ["pseudonym"]
+
+    def service_create(self, data):
+        return services.participant_create(by=self.actor, **data)
+
+    def service_update(self, instance, data):
+        return services.participant_update(participant=instance, by=self.actor, **data)
+
+    def service_delete(self, instance):
+        services.participant_delete(participant=instance, by=self.actor, request=self.request)
+
+
+class StudyViewSet(TenantModelViewSet):
+    model = Study
+    serializer_class = StudySerializer
+
+    def service_create(self, data):
+        return services.study_create(by=self.actor, **data)
+
+    def service_update(self, instance, data):
+        return services.study_update(study=instance, by=self.actor, **data)
+
+    def service_delete(self, instance):
+        services.study_delete(study=instance, by=self.actor, request=self.request)
+
+
+class UtterancePagination(CursorPagination):
+    ordering = ("position",)
+    page_size = 200
+
+
+@extend_schema_view(
+    create=extend_schema(request={"multipart/form-data": InterviewUploadSerializer}, responses={202: InterviewSerializer}),
+    partial_update=extend_schema(request=InterviewUpdateSerializer, responses=InterviewSerializer),
+    update=extend_schema(request=InterviewUpdateSerializer, responses=InterviewSerializer),
+)
+class InterviewViewSet(TenantModelViewSet):
+    model = Interview
+    serializer_class = InterviewSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["status"]
+
+    def scope_queryset(self, queryset):
+        attendances = InterviewParticipant.objects.select_related("participant")
+        queryset = queryset.select_related("study").prefetch_related(Prefetch("attendances", queryset=attendances))
+        study = self.request.query_params.get("study")
+        if study:
+            queryset = queryset.filter(study__public_id=study) if _is_uuid(study) else queryset.none()
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        serializer = InterviewUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            interview = services.interview_upload(
+                upload=services.upload_from_file(data["file"]),
+                title=data.get("title", ""),
+                study=resolve(Study, data.get("study"), "study"),
+                participant=resolve(Participant, data.get("participant"), "participant"),
+                conducted_at=data.get("conducted_at"),
+                language=data.get("language") or "en",
+                by=self.actor,
+            )
+        except parsers.UnsupportedFile as error:
+            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if isinstance(error, services.UploadTooLarge) else status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+            return Response(error_body("unsupported_file", error.message), status=code)
+        except services.DuplicateInterview as error:
+            return Response(
+                error_body("duplicate", error.messages[0], {"existing": str(error.existing.public_id)}),
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        interview = self.get_object()
+        serializer = InterviewUpdateSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "study" in data:
+            data["study"] = resolve(Study, data["study"], "study")
+        interview = services.interview_update(interview=interview, by=self.actor, **data)
+        return Response(InterviewSerializer(self.get_queryset().get(pk=interview.pk)).data)
+
+    def service_delete(self, instance):
+        services.interview_delete(interview=instance, by=self.actor, request=self.request)
+
+    @extend_schema(request=None, responses={202: InterviewSerializer, 400: OpenApiResponse(description="Already processing")})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request, *args, **kwargs):
+        interview = services.interview_reprocess(interview=self.get_object(), by=self.actor)
+        return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=UtteranceSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=UtterancePagination)
+    def utterances(self, request, *args, **kwargs):
+        interview = self.get_object()
+        queryset = Utterance.objects.filter(interview=interview).select_related("speaker__participant")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(UtteranceSerializer(page, many=True).data)
+
+    @extend_schema(responses=SpeakerSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def speakers(self, request, *args, **kwargs):
+        interview = self.get_object()
+        speakers = (
+            SpeakerMapping.objects.filter(interview=interview)
+            .select_related("participant", "team_member")
+            .annotate(utterance_count=Count("utterances"))
+            .order_by("label")
+        )
+        return Response({"results": SpeakerSerializer(speakers, many=True).data, "next": None})
+
+    @extend_schema(
+        request=SpeakerMapSerializer, responses=SpeakerSerializer,
+        parameters=[OpenApiParameter("speaker_id", str, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"speakers/(?P<speaker_id>[0-9a-f-]{36})")
+    def map_speaker(self, request, *args, speaker_id=None, **kwargs):
+        interview = self.get_object()
+        speaker = SpeakerMapping.objects.filter(interview=interview, public_id=speaker_id).first()
+        if speaker is None:
+            raise exceptions.NotFound("No such speaker in this interview.")
+        serializer = SpeakerMapSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        participant = resolve(Participant, serializer.validated_data.get("participant"), "participant")
+        team_member = None
+        if serializer.validated_data.get("team_member"):
+            team_member = User.objects.filter(
+                public_id=serializer.validated_data["team_member"], memberships__organization=request.organization
+            ).first()
+            if team_member is None:
+                raise exceptions.ValidationError({"team_member": "No member of this organisation has that id."})
+        speaker = services.speaker_map(speaker=speaker, participant=participant, team_member=team_member, by=self.actor)
+        speaker.utterance_count = speaker.utterances.count()
+        return Response(SpeakerSerializer(speaker).data)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

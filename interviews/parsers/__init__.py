@@ -1,0 +1,58 @@
+"""Transcript parsers: uploaded bytes in, clean speaker-attributed utterances out.
+
+Pure Python (no Django) so they are fast to test and safe to run in a worker.
+
+    check_upload(data, filename)      # at upload time: raises UnsupportedFile -> 4xx
+    parse_transcript(data, filename)  # raises TranscriptError with a readable .message
+"""
+
+from __future__ import annotations
+
+from . import docx, jsonfmt, srt, txt, vtt
+from .base import (
+    ParsedTranscript,
+    ParsedUtterance,
+    ParseLimits,
+    TranscriptError,
+    UnsupportedFile,
+)
+from .detection import check_upload, detect_format, inspect_upload
+from .merge import merge_consecutive
+
+__all__ = [
+    "ParsedTranscript",
+    "ParsedUtterance",
+    "ParseLimits",
+    "TranscriptError",
+    "UnsupportedFile",
+    "check_upload",
+    "detect_format",
+    "merge_consecutive",
+    "parse_transcript",
+]
+
+_TEXT_PARSERS = {"vtt": vtt.parse, "srt": srt.parse, "txt": txt.parse, "json": jsonfmt.parse}
+
+
+def parse_transcript(data: bytes, filename: str, limits: ParseLimits = ParseLimits()) -> ParsedTranscript:
+    fmt, decoded = inspect_upload(data, filename, limits)
+    if fmt == "docx":
+        utterances, variant = docx.parse(data)
+    else:
+        utterances, variant = _TEXT_PARSERS[fmt](decoded.text)
+    utterances = merge_consecutive(utterances)
+    return ParsedTranscript(
+        format=fmt,
+        utterances=utterances,
+        duration_ms=_duration(utterances),
+        variant=variant,
+    )
+
+
+def _duration(utterances: list[ParsedUtterance]) -> int | None:
+    """Latest end time; formats that only stamp starts (Otter, Zoom text) fall back to the latest start."""
+    ends = [u.end_ms for u in utterances if u.end_ms is not None]
+    if ends:
+        return max(ends)
+    starts = [u.start_ms for u in utterances if u.start_ms is not None]
+    return max(starts) if starts else None

@@ -1,0 +1,52 @@
+"""Shared result types and errors for the transcript parsers.
+
+Kept free of Django so the parsers can be imported and tested on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UNKNOWN_SPEAKER = "Unknown"
+
+FORMATS = ("vtt", "srt", "txt", "docx", "json")
+
+
+@dataclass(frozen=True)
+class ParsedUtterance:
+    speaker: str
+    start_ms: int | None
+    end_ms: int | None
+    text: str
+
+
+@dataclass
+class ParsedTranscript:
+    format: str
+    utterances: list[ParsedUtterance] = field(default_factory=list)
+    duration_ms: int | None = None
+    variant: str = "generic"
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    docx_max_uncompressed_bytes: int = 50 * 1024 * 1024
+    docx_max_compression_ratio: int = 100
+
+
+class TranscriptError(Exception):
+    """Broken transcript content; ``message`` is meant to be shown to the uploader."""
+
+    def __init__(self, message: str, *, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        # Kept separately so a UI can highlight the line without parsing the message.
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnsupportedFile(TranscriptError):
+    """The upload itself is unacceptable (type, size, binary, zip bomb): reject with a 4xx."""

@@ -1,0 +1,146 @@
+"""Upload-time checks: what kind of file is this, and is it safe to parse?
+
+Everything here must be cheap: it runs inside the upload request. For .docx only
+the zip central directory is read, so a zip bomb is refused before any byte is
+inflated or any XML parser runs.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+
+from .base import ParseLimits, UnsupportedFile
+from .encoding import DecodedText, decode_bytes, peek_text
+
+_EXTENSIONS = {
+    ".vtt": "vtt",
+    ".webvtt": "vtt",
+    ".srt": "srt",
+    ".txt": "txt",
+    ".docx": "docx",
+    ".json": "json",
+}
+_ACCEPTED = ".vtt, .srt, .txt, .docx or .json"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc and password-protected .docx
+_ZIP_MAGIC = b"PK\x03\x04"
+_MAX_ZIP_MEMBERS = 2000
+# Ratios are only meaningful for sizeable members; tiny XML parts can compress
+# very well without being dangerous.
+_RATIO_FLOOR_BYTES = 64 * 1024
+_SRT_START_RE = re.compile(r"\s*(?:\d+\s*\n)?\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+
+NOT_WORD_MESSAGE = (
+    "This .docx file is damaged or not a Word document. "
+    "Open it in Word (or Google Docs) and save it again as .docx."
+)
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    """Format name from the extension, corrected by content for mislabelled .txt files."""
+    if not data:
+        raise UnsupportedFile("The file is empty.")
+    name = os.path.basename(filename or "")
+    extension = os.path.splitext(name)[1].lower()
+    if extension == ".doc":
+        raise UnsupportedFile(
+            f"'{name}' is an old-style Word .doc file. Save it as .docx in Word and upload that."
+        )
+    fmt = _EXTENSIONS.get(extension)
+    if fmt is None:
+        shown = f"'{name}'" if name else "The file"
+        raise UnsupportedFile(
+            f"{shown} is not a supported transcript type. Upload a {_ACCEPTED} file."
+        )
+    if fmt == "txt":
+        fmt = _sniff_text(data) or fmt
+    return fmt
+
+
+def check_upload(data: bytes, filename: str, limits: ParseLimits = ParseLimits()) -> str:
+    """Refuse unusable uploads quickly; return the detected format."""
+    return inspect_upload(data, filename, limits)[0]
+
+
+def inspect_upload(
+    data: bytes, filename: str, limits: ParseLimits = ParseLimits()
+) -> tuple[str, DecodedText | None]:
+    """Like ``check_upload`` but also hand back the decoded text so it is decoded once."""
+    if not data:
+        raise UnsupportedFile("The file is empty.")
+    if len(data) > limits.max_bytes:
+        raise UnsupportedFile(
+            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}."
+        )
+    fmt = detect_format(data, filename)
+    if fmt == "docx":
+        check_docx_archive(data, limits)
+        return fmt, None
+    return fmt, decode_bytes(data)
+
+
+def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
+    """Validate a .docx zip using only its central directory (declared sizes)."""
+    if data.startswith(_OLE_MAGIC):
+        raise UnsupportedFile(
+            "This file is an old-style .doc or a password-protected Word document. "
+            "Remove the password or save it as .docx, then upload it again."
+        )
+    if not data.startswith(_ZIP_MAGIC):
+        raise UnsupportedFile(NOT_WORD_MESSAGE)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise UnsupportedFile(NOT_WORD_MESSAGE) from None
+
+    if len(members) > _MAX_ZIP_MEMBERS:
+        raise UnsupportedFile(f"This .docx archive has {len(members)} parts, far more than a Word document.")
+    if not any(member.filename == "[Content_Types].xml" for member in members):
+        raise UnsupportedFile(NOT_WORD_MESSAGE)
+
+    total = 0
+    total_compressed = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise UnsupportedFile("This .docx file is encrypted. Remove the password and upload it again.")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UnsupportedFile(NOT_WORD_MESSAGE)
+        total += member.file_size
+        total_compressed += member.compress_size
+        if member.file_size > _RATIO_FLOOR_BYTES and _ratio(member.file_size, member.compress_size) > limits.docx_max_compression_ratio:
+            raise UnsupportedFile(_bomb_message(f"its part '{member.filename}' is compressed suspiciously well"))
+        if total > limits.docx_max_uncompressed_bytes:
+            raise UnsupportedFile(
+                _bomb_message(
+                    f"it would expand to more than {_megabytes(limits.docx_max_uncompressed_bytes)}"
+                )
+            )
+    if total > _RATIO_FLOOR_BYTES and _ratio(total, total_compressed) > limits.docx_max_compression_ratio:
+        raise UnsupportedFile(_bomb_message("it is compressed suspiciously well"))
+
+
+def _ratio(size: int, compressed: int) -> float:
+    return size / compressed if compressed else float("inf")
+
+
+def _bomb_message(reason: str) -> str:
+    return f"This .docx file was refused because {reason}; it may be a zip bomb."
+
+
+def _sniff_text(data: bytes) -> str | None:
+    """Recognise captions saved with a .txt extension (a common browser download)."""
+    head = peek_text(data).replace("\r", "\n").lstrip("\ufeff \t\n")
+    if head[:6].upper() == "WEBVTT" and (len(head) == 6 or head[6] in " \t\n"):
+        return "vtt"
+    if _SRT_START_RE.match(head):
+        return "srt"
+    return None
+
+
+def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,67 @@
+"""Clock-style timestamps ("1:02:03.450", "00:03,120", "0:03") and sanity checks on times."""
+
+from __future__ import annotations
+
+import re
+
+from .base import TranscriptError
+
+# An interview longer than a day is far more likely a corrupt file than a real recording.
+MAX_MS = 24 * 60 * 60 * 1000
+
+# Hours are optional; Teams writes unpadded fields ("0:0:3.450") and SRT uses a comma.
+CLOCK = r"(?:\d{1,3}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
+_CLOCK_RE = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
+
+
+class TimecodeError(ValueError):
+    """A timestamp that matched the shape of a clock but cannot be a real time."""
+
+
+def parse_clock(value: str) -> int:
+    """Milliseconds for an "[H:]MM:SS[.mmm]" clock value."""
+    match = _CLOCK_RE.fullmatch(value.strip())
+    if not match:
+        raise TimecodeError(f"'{value}' is not a time like 00:01:02.500")
+    hours, minutes, seconds, fraction = match.groups()
+    if int(seconds) >= 60:
+        raise TimecodeError(f"'{value}' has {int(seconds)} seconds; seconds must be below 60")
+    if hours is not None and int(minutes) >= 60:
+        raise TimecodeError(f"'{value}' has {int(minutes)} minutes; minutes must be below 60")
+    # ".5" means half a second, not 5 ms.
+    millis = int((fraction or "0").ljust(3, "0"))
+    total = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
+    return total
+
+
+def format_ms(ms: int) -> str:
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def checked_span(
+    start_ms: int | None, end_ms: int | None, where: str, *, line: int | None = None
+) -> tuple[int | None, int | None]:
+    """Reject negative or absurd times; repair an end that precedes its start.
+
+    A reversed span is almost always a typo in one cue, so clamping keeps the
+    rest of an otherwise good transcript importable.
+    """
+    for value in (start_ms, end_ms):
+        if value is None:
+            continue
+        if value < 0:
+            raise TranscriptError(f"{where}: the time {format_ms(value)} is negative.", line=line)
+        if value > MAX_MS:
+            raise TranscriptError(
+                f"{where}: the time {format_ms(value)} is longer than 24 hours, "
+                "which is not plausible for an interview.",
+                line=line,
+            )
+    if start_ms is not None and end_ms is not None and end_ms < start_ms:
+        end_ms = start_ms
+    return start_ms, end_ms

@@ -1,0 +1,405 @@
+"""Writes for participants, studies and interviews. The only place that changes them."""
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.context import require_org_id, tenant_atomic
+from empathy_site.tenancy.models import Membership
+
+from . import parsers
+from .models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+
+logger = logging.getLogger(__name__)
+
+PARTICIPANT_FIELDS = (
+    "pseudonym", "name", "email", "attributes", "external_ids",
+    "consent_given_at", "consent_scope", "consent_expires_at", "consent_withdrawn_at",
+)
+STUDY_FIELDS = ("name", "goal", "research_questions", "starts_on", "ends_on")
+
+
+def parse_limits() -> parsers.ParseLimits:
+    return parsers.ParseLimits(
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        docx_max_uncompressed_bytes=settings.DOCX_MAX_UNCOMPRESSED_BYTES,
+        docx_max_compression_ratio=settings.DOCX_MAX_COMPRESSION_RATIO,
+    )
+
+
+def _validate_string_map(value, field: str) -> dict:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str | int | float | bool) for k, v in value.items()):
+        raise ValidationError({field: "Give key/value pairs of text, e.g. {\"role\": \"procurement\"}."})
+    return {k.strip(): str(v).strip() if not isinstance(v, bool) else v for k, v in value.items() if k.strip()}
+
+
+def _apply(instance, fields, values: dict) -> None:
+    for field in fields:
+        if field in values:
+            setattr(instance, field, values[field])
+
+
+# Participants ---------------------------------------------------------------
+
+
+@tenant_atomic()
+def participant_create(*, pseudonym: str, by=None, **values) -> Participant:
+    participant = Participant(organization_id=require_org_id(), pseudonym=pseudonym.strip())
+    _apply(participant, PARTICIPANT_FIELDS, values)
+    return _participant_save(participant)
+
+
+@tenant_atomic()
+def participant_update(*, participant: Participant, by=None, **values) -> Participant:
+    _apply(participant, PARTICIPANT_FIELDS, values)
+    return _participant_save(participant)
+
+
+def _participant_save(participant: Participant) -> Participant:
+    participant.attributes = _validate_string_map(participant.attributes or {}, "attributes")
+    participant.external_ids = _validate_string_map(participant.external_ids or {}, "external_ids")
+    if not participant.pseudonym:
+        raise ValidationError({"pseudonym": "A participant needs a pseudonym, e.g. “P07”."})
+    clash = Participant.objects.filter(pseudonym=participant.pseudonym).exclude(pk=participant.pk)
+    if clash.exists():
+        raise ValidationError({"pseudonym": f"Another participant is already called “{participant.pseudonym}”."})
+    participant.full_clean(exclude=["organization", "public_id"], validate_unique=False, validate_constraints=False)
+    participant.save()
+    return participant
+
+
+@tenant_atomic()
+def participant_delete(*, participant: Participant, by=None, request=None) -> None:
+    audit_record(
+        action="participant_deleted", organization=participant.organization, actor=by,
+        target=participant, target_label=participant.pseudonym, request=request,
+    )
+    participant.delete()
+
+
+# Studies ---------------------------------------------------------------------
+
+
+@tenant_atomic()
+def study_create(*, name: str, by=None, **values) -> Study:
+    study = Study(organization_id=require_org_id(), name=name.strip())
+    _apply(study, STUDY_FIELDS, values)
+    return _study_save(study)
+
+
+@tenant_atomic()
+def study_update(*, study: Study, by=None, **values) -> Study:
+    _apply(study, STUDY_FIELDS, values)
+    return _study_save(study)
+
+
+def _study_save(study: Study) -> Study:
+    if not study.name:
+        raise ValidationError({"name": "A study needs a name."})
+    if Study.objects.filter(name=study.name).exclude(pk=study.pk).exists():
+        raise ValidationError({"name": f"A study called “{study.name}” already exists."})
+    if study.starts_on and study.ends_on and study.ends_on < study.starts_on:
+        raise ValidationError({"ends_on": "The study cannot end before it starts."})
+    if not isinstance(study.research_questions, list) or not all(isinstance(q, str) for q in study.research_questions):
+        raise ValidationError({"research_questions": "Give the research questions as a list of sentences."})
+    study.save()
+    return study
+
+
+@tenant_atomic()
+def study_delete(*, study: Study, by=None, request=None) -> None:
+    audit_record(action="study_deleted", organization=study.organization, actor=by, target=study, request=request)
+    study.delete()
+
+
+# Interviews ------------------------------------------------------------------
+
+
+class DuplicateInterview(ValidationError):
+    def __init__(self, existing: Interview):
+        self.existing = existing
+        super().__init__(
+            f"This file was already uploaded as “{existing.title}”. Open that interview instead of uploading it again.",
+            code="duplicate",
+        )
+
+
+class UploadTooLarge(parsers.UnsupportedFile):
+    """Over UPLOAD_MAX_BYTES: answered with 413 rather than 415."""
+
+
+def _too_large(size: int) -> UploadTooLarge:
+    limit_mb = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
+    return UploadTooLarge(f"The file is {size / (1024 * 1024):.1f} MB; the limit is {limit_mb:g} MB. Split the transcript or ask an admin to raise the limit.")
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+def upload_from_file(uploaded_file) -> Upload:
+    """Read an UploadedFile, refusing early (before reading it all) when it is too big."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > settings.UPLOAD_MAX_BYTES:
+        raise _too_large(size)
+    return Upload(name=getattr(uploaded_file, "name", "upload") or "upload", data=uploaded_file.read())
+
+
+def interview_upload(
+    *,
+    upload: Upload,
+    title: str = "",
+    study: Study | None = None,
+    participant: Participant | None = None,
+    conducted_at=None,
+    language: str = "en",
+    by=None,
+) -> Interview:
+    """Store the file untouched and queue its parsing. Refuses unreadable files at once.
+
+    Raises parsers.UnsupportedFile (empty, binary, too big, unknown type, zip bomb)
+    and DuplicateInterview (same bytes already in this org).
+    """
+    if len(upload.data) > settings.UPLOAD_MAX_BYTES:
+        raise _too_large(len(upload.data))
+    detected = parsers.check_upload(upload.data, upload.name, parse_limits())
+    content_hash = hashlib.sha256(upload.data).hexdigest()
+    existing = _interview_with_hash(content_hash)
+    if existing is not None:
+        raise DuplicateInterview(existing)
+    storage = Interview._meta.get_field("original_file").storage
+    stored_name = storage.save(_storage_path(upload.name), ContentFile(upload.data))
+    try:
+        with tenant_atomic():
+            interview = Interview.objects.create(
+                organization_id=require_org_id(),
+                title=(title or _title_from_filename(upload.name))[:300],
+                study=study,
+                conducted_at=conducted_at,
+                language=language or "en",
+                original_file=stored_name,
+                original_filename=upload.name[-255:],
+                file_size=len(upload.data),
+                content_hash=content_hash,
+                detected_format=detected,
+                uploaded_by=by if getattr(by, "is_authenticated", False) and hasattr(by, "email") else None,
+            )
+            if participant is not None:
+                InterviewParticipant.objects.create(
+                    organization_id=interview.organization_id, interview=interview, participant=participant,
+                    kind=InterviewParticipant.Kind.INTERVIEWEE,
+                )
+            _queue_processing(interview)
+    except IntegrityError:
+        storage.delete(stored_name)
+        existing = _interview_with_hash(content_hash)
+        if existing is None:
+            raise
+        raise DuplicateInterview(existing) from None
+    except Exception:
+        # The row did not commit: don't leave its file behind.
+        storage.delete(stored_name)
+        raise
+    return interview
+
+
+def _interview_with_hash(content_hash: str) -> Interview | None:
+    with tenant_atomic():
+        return Interview.objects.filter(content_hash=content_hash).first()
+
+
+def _storage_path(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower()[:8] if "." in name else "bin"
+    return f"transcripts/{require_org_id()}/{uuid.uuid4()}/original.{extension}"
+
+
+def _title_from_filename(name: str) -> str:
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return stem.replace("_", " ").replace("-", " ").strip() or "Untitled interview"
+
+
+def _queue_processing(interview: Interview) -> None:
+    from .tasks import interview_process_task
+
+    org_id, interview_id = interview.organization_id, interview.pk
+    transaction.on_commit(lambda: interview_process_task.delay(org_id, interview_id))
+
+
+def _stale_claim_cutoff():
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+def interview_claim(*, interview_id: int) -> bool:
+    """Claim a queued interview (or one whose worker died). False: someone else has it."""
+    from django.db.models import Q
+
+    with tenant_atomic():
+        claimed = Interview.objects.filter(
+            Q(status=Interview.Status.QUEUED)
+            | Q(status=Interview.Status.PROCESSING, claimed_at__lt=_stale_claim_cutoff()),
+            pk=interview_id,
+        ).update(status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None)
+    return claimed == 1
+
+
+def interview_process(*, interview_id: int) -> Interview | None:
+    """Parse and index one interview. Safe to run twice: it claims first, and
+    replaces the utterances in one transaction. Returns None when there was
+    nothing to do (gone, or claimed by another run)."""
+    if not interview_claim(interview_id=interview_id):
+        return None
+    with tenant_atomic():
+        interview = Interview.objects.filter(pk=interview_id).first()
+        if interview is None:
+            return None
+        try:
+            with interview.original_file.open("rb") as handle:
+                data = handle.read()
+            parsed = parsers.parse_transcript(data, interview.original_filename, parse_limits())
+            if not parsed.utterances:
+                raise parsers.TranscriptError("The file holds no speech: no lines of text were found in it.")
+        except parsers.TranscriptError as error:
+            return _interview_fail(interview, error.message)
+        except FileNotFoundError:
+            return _interview_fail(interview, "The original file is missing from storage; upload it again.")
+        _store_utterances(interview, parsed)
+        interview.detected_format = parsed.format
+        interview.format_variant = parsed.variant or ""
+        interview.duration_ms = parsed.duration_ms
+        interview.utterance_count = len(parsed.utterances)
+        interview.status = Interview.Status.READY
+        interview.error = None
+        interview.progress = 100
+        interview.processed_at = timezone.now()
+        interview.save(update_fields=[
+            "detected_format", "format_variant", "duration_ms", "utterance_count", "status",
+            "error", "progress", "processed_at", "updated_at",
+        ])
+    return interview
+
+
+def _interview_fail(interview: Interview, message: str) -> Interview:
+    interview.status = Interview.Status.FAILED
+    interview.error = message
+    interview.progress = 100
+    interview.save(update_fields=["status", "error", "progress", "updated_at"])
+    return interview
+
+
+def _store_utterances(interview: Interview, parsed) -> None:
+    org_id = interview.organization_id
+    Utterance.objects.filter(interview=interview).delete()
+    # Mappings a researcher already made survive a reprocess; labels are matched as written.
+    speakers = {s.label: s for s in SpeakerMapping.objects.filter(interview=interview)}
+    new_labels = []
+    for utterance in parsed.utterances:
+        label = utterance.speaker[:200]
+        if label not in speakers and label not in new_labels:
+            new_labels.append(label)
+    created = SpeakerMapping.objects.bulk_create(
+        [SpeakerMapping(organization_id=org_id, interview=interview, label=label) for label in new_labels]
+    )
+    speakers.update({s.label: s for s in created})
+    Utterance.objects.bulk_create(
+        [
+            Utterance(
+                organization_id=org_id,
+                interview=interview,
+                position=position,
+                speaker=speakers[u.speaker[:200]],
+                start_ms=u.start_ms,
+                end_ms=u.end_ms,
+                text=u.text,
+            )
+            for position, u in enumerate(parsed.utterances)
+        ],
+        batch_size=1000,
+    )
+    used = {u.speaker[:200] for u in parsed.utterances}
+    SpeakerMapping.objects.filter(interview=interview).exclude(label__in=used).filter(
+        participant__isnull=True, team_member__isnull=True
+    ).delete()
+
+
+@tenant_atomic()
+def interview_reprocess(*, interview: Interview, by=None) -> Interview:
+    if interview.status in (Interview.Status.QUEUED, Interview.Status.PROCESSING):
+        raise ValidationError("This interview is already being processed; wait until it is ready or failed.")
+    updated = Interview.objects.filter(pk=interview.pk, status=interview.status).update(
+        status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None
+    )
+    if updated != 1:
+        raise ValidationError("This interview changed meanwhile; reload and try again.")
+    interview.refresh_from_db()
+    _queue_processing(interview)
+    return interview
+
+
+@tenant_atomic()
+def interview_update(*, interview: Interview, by=None, **values) -> Interview:
+    for field in ("title", "study", "conducted_at", "language"):
+        if field in values:
+            setattr(interview, field, values[field])
+    if not (interview.title or "").strip():
+        raise ValidationError({"title": "An interview needs a title."})
+    interview.save()
+    return interview
+
+
+@tenant_atomic()
+def interview_delete(*, interview: Interview, by=None, request=None) -> None:
+    audit_record(
+        action="interview_deleted", organization=interview.organization, actor=by, target=interview,
+        request=request, details={"utterances": interview.utterance_count},
+    )
+    file_name, storage = interview.original_file.name, interview.original_file.storage
+    interview.delete()
+    # The file goes only once the deletion is committed; a rollback keeps both.
+    if file_name:
+        transaction.on_commit(lambda: storage.delete(file_name))
+
+
+@tenant_atomic()
+def speaker_map(*, speaker: SpeakerMapping, participant: Participant | None = None, team_member=None, by=None) -> SpeakerMapping:
+    """Say who a speaker label is. Both None clears the mapping."""
+    if participant is not None and team_member is not None:
+        raise ValidationError("A speaker is either a participant or a team member, not both.")
+    if participant is not None and participant.organization_id != speaker.organization_id:
+        raise ValidationError({"participant": "No such participant."})
+    if team_member is not None and not Membership.objects.filter(
+        organization_id=speaker.organization_id, user=team_member
+    ).exists():
+        raise ValidationError({"team_member": "That person is not a member of this organisation."})
+    previous_participant_id = speaker.participant_id
+    speaker.participant = participant
+    speaker.team_member = team_member
+    speaker.save(update_fields=["participant", "team_member"])
+    interview_id = speaker.interview_id
+    if previous_participant_id and previous_participant_id != speaker.participant_id:
+        still_speaks = SpeakerMapping.objects.filter(interview_id=interview_id, participant_id=previous_participant_id).exists()
+        if not still_speaks:
+            InterviewParticipant.objects.filter(interview_id=interview_id, participant_id=previous_participant_id).delete()
+    if participant is not None:
+        InterviewParticipant.objects.get_or_create(
+            organization_id=speaker.organization_id, interview_id=interview_id, participant=participant,
+            defaults={"kind": InterviewParticipant.Kind.INTERVIEWEE},
+        )
+    if team_member is not None and not InterviewParticipant.objects.filter(
+        interview_id=interview_id, team_member=team_member
+    ).exists():
+        InterviewParticipant.objects.create(
+            organization_id=speaker.organization_id, interview_id=interview_id, team_member=team_member,
+            kind=InterviewParticipant.Kind.TEAM,
+        )
+    return speaker

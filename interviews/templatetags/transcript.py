@@ -1,0 +1,21 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def timecode(milliseconds) -> str:
+    """12:03 or 1:02:09 from milliseconds."""
+    if milliseconds is None:
+        return ""
+    seconds = int(milliseconds) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def minutes(milliseconds) -> str:
+    if not milliseconds:
+        return ""
+    return f"{round(int(milliseconds) / 60000)} min"

@@ -1,0 +1,59 @@
+import hashlib
+
+import factory
+from django.core.files.base import ContentFile
+
+from interviews.models import Interview, Participant, SpeakerMapping, Study, Utterance
+from tests.factories import OrganizationFactory
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    organization = factory.SubFactory(OrganizationFactory)
+    pseudonym = factory.Sequence(lambda n: f"P{n:03d}")
+    attributes = factory.LazyFunction(lambda: {"role": "procurement"})
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Study
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Study {n}")
+
+
+class InterviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interview
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Interview {n}")
+    original_filename = "interview.txt"
+    original_file = factory.LazyAttribute(lambda o: ContentFile(f"Alice: hello {o.title}".encode(), name="interview.txt"))
+    content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.title.encode()).hexdigest())
+    status = Interview.Status.READY
+    detected_format = "txt"
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpeakerMapping
+
+    interview = factory.SubFactory(InterviewFactory)
+    organization = factory.SelfAttribute("interview.organization")
+    label = factory.Sequence(lambda n: f"Speaker {n}")
+
+
+class UtteranceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Utterance
+
+    speaker = factory.SubFactory(SpeakerFactory)
+    interview = factory.SelfAttribute("speaker.interview")
+    organization = factory.SelfAttribute("speaker.organization")
+    position = factory.Sequence(lambda n: n)
+    start_ms = factory.Sequence(lambda n: n * 1000)
+    end_ms = factory.LazyAttribute(lambda o: o.start_ms + 900)
+    text = "I compare three vendors before I sign anything."

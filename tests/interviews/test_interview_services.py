@@ -1,0 +1,161 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from empathy_site.tenancy.context import tenant_scope
+from interviews import parsers, services
+from interviews.models import Interview, InterviewParticipant, SpeakerMapping, Utterance
+
+from .factories import ParticipantFactory
+
+VTT = (
+    "WEBVTT\n\n"
+    "1\n00:00:01.000 --> 00:00:03.000\n<v Dana Buyer>We compare three vendors\n\n"
+    "2\n00:00:03.000 --> 00:00:05.500\n<v Dana Buyer>before we sign anything.\n\n"
+    "3\n00:00:06.000 --> 00:00:07.000\n<v Sam Interviewer>Why three?\n"
+).encode()
+
+
+@pytest.fixture
+def upload(org_a, django_capture_on_commit_callbacks):
+    """Upload as org A and run the queued processing task."""
+
+    def do(data=VTT, name="call.vtt", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True), tenant_scope(org_a):
+            interview = services.interview_upload(upload=services.Upload(name=name, data=data), **kwargs)
+        with tenant_scope(org_a):
+            return Interview.objects.get(pk=interview.pk)
+
+    return do
+
+
+def test_upload_parses_merges_cues_and_indexes_utterances(upload, org_a):
+    interview = upload(title="Dana call")
+    assert interview.status == "ready" and interview.error is None and interview.progress == 100
+    assert interview.utterance_count == 2 and interview.detected_format == "vtt" and interview.duration_ms == 7000
+    with tenant_scope(org_a):
+        rows = list(Utterance.objects.filter(interview=interview).values_list("speaker__label", "start_ms", "end_ms", "text"))
+    assert rows == [
+        ("Dana Buyer", 1000, 5500, "We compare three vendors before we sign anything."),
+        ("Sam Interviewer", 6000, 7000, "Why three?"),
+    ]
+
+
+def test_the_original_file_is_kept_untouched(upload, org_a):
+    interview = upload()
+    with interview.original_file.open("rb") as handle:
+        assert handle.read() == VTT
+
+
+def test_the_same_file_twice_is_recognised(upload, org_a):
+    first = upload()
+    with pytest.raises(services.DuplicateInterview) as caught:
+        upload()
+    assert caught.value.existing.pk == first.pk
+    with tenant_scope(org_a):
+        assert Interview.objects.count() == 1
+
+
+def test_the_same_file_in_another_org_is_not_a_duplicate(upload, org_b):
+    upload()
+    with tenant_scope(org_b):
+        services.interview_upload(upload=services.Upload(name="call.vtt", data=VTT))
+        assert Interview.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [("empty.vtt", b""), ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(50)), ("notes.pdf", b"%PDF-1.4 hello"), ("x.vtt", b"\x00\x01\x02" * 40)],
+)
+def test_unreadable_files_are_refused_before_anything_is_stored(upload, org_a, name, data):
+    with pytest.raises(parsers.UnsupportedFile):
+        upload(data=data, name=name)
+    with tenant_scope(org_a):
+        assert Interview.objects.count() == 0
+
+
+def test_a_broken_file_fails_readably_and_keeps_the_original(upload, org_a):
+    broken = b"WEBVTT\n\n00:00:01.000 --> banana\nHello\n"
+    interview = upload(data=broken, name="broken.vtt")
+    assert interview.status == "failed"
+    assert "line" in interview.error.lower()
+    with interview.original_file.open("rb") as handle:
+        assert handle.read() == broken
+
+
+def test_processing_twice_is_idempotent(upload, org_a):
+    interview = upload()
+    with tenant_scope(org_a):
+        assert services.interview_process(interview_id=interview.pk) is None  # nothing to claim
+        services.interview_reprocess(interview=interview)
+    with tenant_scope(org_a):
+        services.interview_process(interview_id=interview.pk)
+        assert Utterance.objects.filter(interview=interview).count() == 2
+        assert SpeakerMapping.objects.filter(interview=interview).count() == 2
+
+
+def test_a_claim_held_by_a_dead_worker_is_taken_over(upload, org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    interview = upload()
+    with tenant_scope(org_a):
+        Interview.objects.filter(pk=interview.pk).update(status="processing", claimed_at=timezone.now() - timedelta(hours=2))
+        assert services.interview_process(interview_id=interview.pk).status == "ready"
+        Interview.objects.filter(pk=interview.pk).update(status="processing", claimed_at=timezone.now())
+        assert services.interview_process(interview_id=interview.pk) is None
+
+
+def test_reprocess_keeps_speaker_mappings(upload, org_a):
+    interview = upload()
+    with tenant_scope(org_a):
+        participant = ParticipantFactory(organization=org_a, pseudonym="P01")
+        dana = SpeakerMapping.objects.get(interview=interview, label="Dana Buyer")
+        services.speaker_map(speaker=dana, participant=participant)
+        services.interview_reprocess(interview=interview)
+        services.interview_process(interview_id=interview.pk)
+        dana.refresh_from_db()
+        assert dana.participant == participant
+        assert Utterance.objects.filter(interview=interview, speaker__participant=participant).count() == 1
+
+
+def test_speaker_mapping_records_attendance_and_refuses_other_orgs(upload, org_a, org_b, alice):
+    interview = upload()
+    with tenant_scope(org_b):
+        outsider = ParticipantFactory(organization=org_b)
+    with tenant_scope(org_a):
+        sam = SpeakerMapping.objects.get(interview=interview, label="Sam Interviewer")
+        services.speaker_map(speaker=sam, team_member=alice.user)
+        assert InterviewParticipant.objects.get(interview=interview).team_member == alice.user
+        with pytest.raises(ValidationError):
+            services.speaker_map(speaker=sam, participant=outsider)
+
+
+def test_team_member_must_belong_to_the_org(upload, org_a, charlie):
+    interview = upload()
+    with tenant_scope(org_a), pytest.raises(ValidationError):
+        services.speaker_map(speaker=SpeakerMapping.objects.filter(interview=interview).first(), team_member=charlie.user)
+
+
+def test_delete_removes_rows_and_file_after_commit(upload, org_a, django_capture_on_commit_callbacks):
+    interview = upload()
+    storage, name = interview.original_file.storage, interview.original_file.name
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(org_a):
+        services.interview_delete(interview=interview)
+    with tenant_scope(org_a):
+        assert not Utterance.objects.exists() and not Interview.objects.exists()
+    assert not storage.exists(name)
+
+
+def test_participant_pseudonyms_are_unique_per_org(org_a, org_b):
+    with tenant_scope(org_a):
+        services.participant_create(pseudonym="P01", attributes={"role": "procurement"})
+        with pytest.raises(ValidationError):
+            services.participant_create(pseudonym="P01")
+    with tenant_scope(org_b):
+        services.participant_create(pseudonym="P01")
+
+
+def test_participant_attributes_must_be_key_values(org_a):
+    with tenant_scope(org_a), pytest.raises(ValidationError):
+        services.participant_create(pseudonym="P02", attributes=["not", "a", "map"])

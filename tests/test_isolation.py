@@ -1,0 +1,168 @@
+"""Walks every URL pattern: another organisation's objects are always a 404.
+
+A new route whose URL arguments this test does not know makes it fail, so no
+endpoint can skip the check.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.services import api_key_create
+from interviews.models import Interview
+
+from .interviews.factories import ParticipantFactory, StudyFactory, UtteranceFactory
+
+# Routes with no tenant object in them (checked here only for existing).
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
+
+
+def iter_patterns(resolvers=None, prefix=""):
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from iter_patterns(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            route = prefix + str(entry.pattern)
+            yield entry.name, route, re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def all_named_routes():
+    seen = {}
+    for name, route, kwargs in iter_patterns():
+        if name.endswith("-schema") and name != "api-schema":
+            continue
+        seen.setdefault(name, (route, sorted(set(kwargs) - {"format"})))
+    return seen
+
+
+@pytest.fixture
+def b_objects(org_b, charlie):
+    with tenant_scope(org_b):
+        utterance = UtteranceFactory(
+            organization=org_b, speaker__organization=org_b, speaker__interview__organization=org_b
+        )
+        interview = Interview.objects.get(pk=utterance.interview_id)
+        objects = {
+            "interview": interview,
+            "speaker": utterance.speaker,
+            "participant": ParticipantFactory(organization=org_b),
+            "study": StudyFactory(organization=org_b),
+        }
+    key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
+    objects["key"] = key
+    objects["user"] = charlie.user
+    return objects
+
+
+# URL argument -> which of org B's objects fills it.
+KWARG_OBJECTS = {
+    "interview_id": "interview",
+    "speaker_id": "speaker",
+    "participant_id": "participant",
+    "study_id": "study",
+    "key_id": "key",
+    "user_id": "user",
+}
+# API router basenames: {basename}-detail etc. take `id`.
+API_BASENAMES = {"interview": "interview", "participant": "participant", "study": "study"}
+
+
+def build_kwargs(name, kwarg_names, objects, org_slug):
+    kwargs = {}
+    for kwarg in kwarg_names:
+        if kwarg == "org_slug":
+            kwargs[kwarg] = org_slug
+        elif kwarg in KWARG_OBJECTS:
+            kwargs[kwarg] = objects[KWARG_OBJECTS[kwarg]].public_id
+        elif kwarg == "id" and name.split("-")[0] in API_BASENAMES:
+            kwargs[kwarg] = objects[API_BASENAMES[name.split("-")[0]]].public_id
+        else:
+            pytest.fail(f"URL {name!r} takes {kwarg!r}, which the isolation test does not know. Teach it.")
+    return kwargs
+
+
+def _status_any_method(client, url, **extra):
+    response = client.get(url, **extra)
+    if response.status_code == 405:
+        response = client.post(url, {}, **extra)
+    return response.status_code
+
+
+def test_every_route_is_known_to_this_test():
+    for name, (_, kwarg_names) in all_named_routes().items():
+        if name in PUBLIC_ROUTES:
+            continue
+        for kwarg in kwarg_names:
+            known = kwarg in KWARG_OBJECTS or kwarg == "org_slug" or (kwarg == "id" and name.split("-")[0] in API_BASENAMES)
+            assert known, f"{name}: URL argument {kwarg!r} is not covered by the isolation test"
+        assert kwarg_names or name.startswith(("dashboard", "members", "api_keys", "audit_log")) or "-list" in name \
+            or name.endswith("_list") or name in PUBLIC_ROUTES, f"{name}: no object in the URL; add it to the checks"
+
+
+def test_every_object_url_of_another_org_is_404_in_the_ui(client, alice, b_objects):
+    client.force_login(alice.user)
+    checked = 0
+    for name, (_, kwarg_names) in all_named_routes().items():
+        if name.startswith("api") or "-" in name or name in PUBLIC_ROUTES:
+            continue
+        if set(kwarg_names) - {"org_slug"}:
+            url = reverse(name, kwargs=build_kwargs(name, kwarg_names, b_objects, alice.org.slug))
+            assert _status_any_method(client, url) == 404, url
+            checked += 1
+    assert checked >= 8
+
+
+def test_every_page_of_an_org_i_do_not_belong_to_is_404(client, alice, b_objects):
+    client.force_login(alice.user)
+    for name, (_, kwarg_names) in all_named_routes().items():
+        if "org_slug" in kwarg_names:
+            url = reverse(name, kwargs=build_kwargs(name, kwarg_names, b_objects, "org-b"))
+            assert _status_any_method(client, url) == 404, url
+
+
+@pytest.mark.parametrize("auth", ["api_key", "session"])
+def test_every_api_object_url_of_another_org_is_404(alice, b_objects, auth):
+    client = APIClient()
+    if auth == "api_key":
+        _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read", "write"])
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        extra = {}
+    else:
+        client.force_login(alice.user)
+        extra = {"HTTP_X_ORGANIZATION": alice.org.slug}
+    checked = 0
+    for name, (_, kwarg_names) in all_named_routes().items():
+        if "-" not in name or name in PUBLIC_ROUTES or not kwarg_names:
+            continue
+        url = reverse(name, kwargs=build_kwargs(name, kwarg_names, b_objects, alice.org.slug))
+        for method in ("get", "patch", "put", "delete", "post"):
+            status = getattr(client, method)(url, {}, format="json", **extra).status_code
+            assert status in (404, 405), f"{method.upper()} {url} answered {status}"
+            if status == 404:
+                checked += 1
+    assert checked >= 6
+
+
+def test_session_user_naming_an_org_they_are_not_in_gets_404(client, alice, org_b):
+    client.force_login(alice.user)
+    response = client.get("/api/v1/participants/", HTTP_X_ORGANIZATION=org_b.slug)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
+    _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    for resource in ("participants", "studies", "interviews"):
+        body = client.get(f"/api/v1/{resource}/").json()
+        assert body == {"results": [], "next": None}, resource
+
+
+def test_unauthenticated_api_call_is_401(db):
+    response = APIClient().get("/api/v1/interviews/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
