@@ -1,9 +1,9 @@
 """Demo data for `make run`: one organisation, one person per role.
 
-Idempotent: every step looks for what it would create first.
+Idempotent: every step looks for what it would create first. Not one big
+transaction on purpose: in embedded mode each upload is parsed when its own
+transaction commits, so the speakers can then be mapped.
 """
-
-from django.db import transaction
 
 from empathy_site.tenancy.models import Organization, Role
 from empathy_site.tenancy.services import membership_set, organization_create, user_get_or_create
@@ -19,7 +19,6 @@ DEMO_USERS = [
 ]
 
 
-@transaction.atomic
 def seed_demo() -> tuple[Organization, list[tuple[str, str, str]]]:
     org = Organization.objects.filter(slug=DEMO_ORG_SLUG).first()
     logins = []

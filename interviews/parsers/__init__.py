@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import docx, jsonfmt, srt, txt, vtt
 from .base import (
+    DEFAULT_LIMITS,
     ParsedTranscript,
     ParsedUtterance,
     ParseLimits,
@@ -34,7 +35,7 @@ __all__ = [
 _TEXT_PARSERS = {"vtt": vtt.parse, "srt": srt.parse, "txt": txt.parse, "json": jsonfmt.parse}
 
 
-def parse_transcript(data: bytes, filename: str, limits: ParseLimits = ParseLimits()) -> ParsedTranscript:
+def parse_transcript(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedTranscript:
     fmt, decoded = inspect_upload(data, filename, limits)
     if fmt == "docx":
         utterances, variant = docx.parse(data)

@@ -35,6 +35,10 @@ class ParseLimits:
     docx_max_compression_ratio: int = 100
 
 
+# A module-level default instead of a call in each signature; ParseLimits is frozen, so sharing is safe.
+DEFAULT_LIMITS = ParseLimits()
+
+
 class TranscriptError(Exception):
     """Broken transcript content; ``message`` is meant to be shown to the uploader."""
 

@@ -15,7 +15,8 @@ from .timecodes import TimecodeError, checked_span, parse_clock
 
 # Cue settings ("align:start position:10%", SRT "X1:..") may follow the end time; ignored.
 _TIMING_RE = re.compile(r"(?P<start>[\d:.,]+)[ \t]*-->[ \t]*(?P<end>[\d:.,]+)(?:[ \t]+.*)?")
-_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)*(?:[ \t]+(?P<name>[^>]*))?>")
+# Class names exclude "." and the name excludes "<" so a stray "<v" cannot cause backtracking blow-ups.
+_VOICE_RE = re.compile(r"<v(?:\.[^\s.<>]*)*(?:[ \t]+(?P<name>[^<>\n]*))?>")
 
 Segment = tuple[str | None, str]
 
@@ -36,7 +37,7 @@ def _voice_segments(raw: str, voices: list[re.Match]) -> list[Segment]:
         segments.append((None, before))
     for index, match in enumerate(voices):
         stop = voices[index + 1].start() if index + 1 < len(voices) else len(raw)
-        text = clean_text(raw[match.end():stop])
+        text = clean_text(raw[match.end() : stop])
         name = clean_speaker(html.unescape(match.group("name") or "")) or None
         if text:
             segments.append((name, text))
@@ -72,9 +73,7 @@ def parse_cue_timing(line: tuple[int, str], example: str) -> tuple[int, int]:
         start = parse_clock(match.group("start"))
         end = parse_clock(match.group("end"))
     except TimecodeError as exc:
-        raise TranscriptError(
-            f"Line {number}: {exc} (in timing line '{clip(text)}').", line=number
-        ) from None
+        raise TranscriptError(f"Line {number}: {exc} (in timing line '{clip(text)}').", line=number) from None
     return checked_span(start, end, f"Line {number}", line=number)
 
 

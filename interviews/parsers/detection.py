@@ -12,7 +12,7 @@ import os
 import re
 import zipfile
 
-from .base import ParseLimits, UnsupportedFile
+from .base import DEFAULT_LIMITS, ParseLimits, UnsupportedFile
 from .encoding import DecodedText, decode_bytes, peek_text
 
 _EXTENSIONS = {
@@ -33,8 +33,7 @@ _RATIO_FLOOR_BYTES = 64 * 1024
 _SRT_START_RE = re.compile(r"\s*(?:\d+\s*\n)?\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
 
 NOT_WORD_MESSAGE = (
-    "This .docx file is damaged or not a Word document. "
-    "Open it in Word (or Google Docs) and save it again as .docx."
+    "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
 )
 
 
@@ -45,35 +44,27 @@ def detect_format(data: bytes, filename: str) -> str:
     name = os.path.basename(filename or "")
     extension = os.path.splitext(name)[1].lower()
     if extension == ".doc":
-        raise UnsupportedFile(
-            f"'{name}' is an old-style Word .doc file. Save it as .docx in Word and upload that."
-        )
+        raise UnsupportedFile(f"'{name}' is an old-style Word .doc file. Save it as .docx in Word and upload that.")
     fmt = _EXTENSIONS.get(extension)
     if fmt is None:
         shown = f"'{name}'" if name else "The file"
-        raise UnsupportedFile(
-            f"{shown} is not a supported transcript type. Upload a {_ACCEPTED} file."
-        )
+        raise UnsupportedFile(f"{shown} is not a supported transcript type. Upload a {_ACCEPTED} file.")
     if fmt == "txt":
         fmt = _sniff_text(data) or fmt
     return fmt
 
 
-def check_upload(data: bytes, filename: str, limits: ParseLimits = ParseLimits()) -> str:
+def check_upload(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> str:
     """Refuse unusable uploads quickly; return the detected format."""
     return inspect_upload(data, filename, limits)[0]
 
 
-def inspect_upload(
-    data: bytes, filename: str, limits: ParseLimits = ParseLimits()
-) -> tuple[str, DecodedText | None]:
+def inspect_upload(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> tuple[str, DecodedText | None]:
     """Like ``check_upload`` but also hand back the decoded text so it is decoded once."""
     if not data:
         raise UnsupportedFile("The file is empty.")
     if len(data) > limits.max_bytes:
-        raise UnsupportedFile(
-            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}."
-        )
+        raise UnsupportedFile(f"The file is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}.")
     fmt = detect_format(data, filename)
     if fmt == "docx":
         check_docx_archive(data, limits)
@@ -110,13 +101,14 @@ def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
             raise UnsupportedFile(NOT_WORD_MESSAGE)
         total += member.file_size
         total_compressed += member.compress_size
-        if member.file_size > _RATIO_FLOOR_BYTES and _ratio(member.file_size, member.compress_size) > limits.docx_max_compression_ratio:
+        if (
+            member.file_size > _RATIO_FLOOR_BYTES
+            and _ratio(member.file_size, member.compress_size) > limits.docx_max_compression_ratio
+        ):
             raise UnsupportedFile(_bomb_message(f"its part '{member.filename}' is compressed suspiciously well"))
         if total > limits.docx_max_uncompressed_bytes:
             raise UnsupportedFile(
-                _bomb_message(
-                    f"it would expand to more than {_megabytes(limits.docx_max_uncompressed_bytes)}"
-                )
+                _bomb_message(f"it would expand to more than {_megabytes(limits.docx_max_uncompressed_bytes)}")
             )
     if total > _RATIO_FLOOR_BYTES and _ratio(total, total_compressed) > limits.docx_max_compression_ratio:
         raise UnsupportedFile(_bomb_message("it is compressed suspiciously well"))

@@ -14,8 +14,7 @@ from .base import ParsedUtterance, TranscriptError, UnsupportedFile
 from .txt import Block, SourceLine, parse_blocks
 
 DAMAGED_MESSAGE = (
-    "This .docx file is damaged or not a Word document. "
-    "Open it in Word (or Google Docs) and save it again as .docx."
+    "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
 )
 
 # Word never writes a DTD; one in a part is a sign of an entity-expansion attack.
@@ -59,7 +58,9 @@ def _refuse_dtds(data: bytes) -> None:
                             "This .docx file contains XML declarations Word never writes, "
                             "so it was refused for safety. Save it again from Word."
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError):
+    except UnsupportedFile:
+        raise
+    except Exception:  # corrupt deflate data, bad CRCs, truncated members
         raise TranscriptError(DAMAGED_MESSAGE) from None
 
 
@@ -88,4 +89,3 @@ def _paragraphs(container, qn):
                 yield from _paragraphs(content, qn)
         elif child.tag == qn("w:customXml"):
             yield from _paragraphs(child, qn)
-

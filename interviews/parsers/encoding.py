@@ -49,7 +49,7 @@ def decode_bytes(data: bytes) -> DecodedText:
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(codec)
+                text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
                 raise UnsupportedFile(
                     f"The file starts with a {label} byte-order mark but is not valid {label} text."
@@ -76,7 +76,7 @@ def peek_text(data: bytes, size: int = 2048) -> str:
     """Best-effort decode of the first bytes, for sniffing only (never raises)."""
     for bom, codec, _ in _BOMS:
         if data.startswith(bom):
-            return data[len(bom): len(bom) + size].decode(codec, errors="ignore")
+            return data[len(bom) : len(bom) + size].decode(codec, errors="ignore")
     return data[:size].decode("utf-8", errors="ignore")
 
 

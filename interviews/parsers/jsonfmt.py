@@ -45,6 +45,8 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
         ) from None
     except RecursionError:
         raise TranscriptError("The JSON is nested too deeply to be a transcript.") from None
+    except ValueError:  # e.g. an integer literal longer than Python's 4300-digit limit
+        raise TranscriptError("The file is not valid JSON: it contains an impossibly long number.") from None
 
     segments = _segments(document)
     utterances = []
@@ -53,7 +55,7 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
         if utterance:
             utterances.append(utterance)
     if not utterances:
-        raise TranscriptError('The JSON file has no segments with text. ' + EXPECTED_SHAPE)
+        raise TranscriptError("The JSON file has no segments with text. " + EXPECTED_SHAPE)
     return utterances, _variant(document, segments)
 
 
@@ -63,7 +65,7 @@ def _segments(document) -> list:
     if isinstance(document, dict):
         if "segments" not in document:
             keys = ", ".join(f'"{key}"' for key in list(document)[:5]) or "no keys"
-            raise TranscriptError(f"The JSON object has {keys} but no \"segments\". {EXPECTED_SHAPE}")
+            raise TranscriptError(f'The JSON object has {keys} but no "segments". {EXPECTED_SHAPE}')
         if not isinstance(document["segments"], list):
             raise TranscriptError(f'"segments" must be a list, found {_kind(document["segments"])}. {EXPECTED_SHAPE}')
         return document["segments"]
@@ -111,7 +113,7 @@ def _seconds(where: str, segment: dict, key: str) -> int | None:
 
 
 def _to_ms(where: str, key: str, seconds: float) -> int:
-    if not math.isfinite(seconds):
+    if isinstance(seconds, float) and not math.isfinite(seconds):
         raise TranscriptError(f'{where}: "{key}" is {seconds}, which is not a time.')
     return round(seconds * 1000)
 
@@ -128,6 +130,4 @@ def _variant(document, segments: list) -> str:
 def _kind(value) -> str:
     if value is None:
         return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
-        type(value), "a number"
-    )
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(type(value), "a number")

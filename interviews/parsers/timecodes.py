@@ -57,8 +57,9 @@ def checked_span(
         if value < 0:
             raise TranscriptError(f"{where}: the time {format_ms(value)} is negative.", line=line)
         if value > MAX_MS:
+            shown = format_ms(value) if value < 10**12 else "given"
             raise TranscriptError(
-                f"{where}: the time {format_ms(value)} is longer than 24 hours, "
+                f"{where}: the time {shown} is longer than 24 hours, "
                 "which is not plausible for an interview.",
                 line=line,
             )

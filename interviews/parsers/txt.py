@@ -40,14 +40,14 @@ _ZOOM_HEADER_RE = re.compile(
 _OTTER_HEADER_RE = re.compile(rf"(?P<name>\S.*?)(?:[ \t]{{2,}}|\t)(?P<time>{CLOCK})")
 _LOOSE_HEADER_RE = re.compile(rf"(?P<name>\S.*?)[ \t]+(?P<time>{CLOCK})")
 _STAMPED_RE = re.compile(rf"[\[(]?(?P<time>{CLOCK})[\])]?\s+(?:[-–]\s+)?(?P<rest>\S.*)")
+_MAX_HEADER_CHARS = 200
 _STAMP_ONLY_RE = re.compile(rf"[\[(]?(?P<time>{CLOCK})[\])]?")
 
 # Lines tools add around the speech; (pattern, the tool it reveals).
 _NOISE = (
     (re.compile(r"transcribed by (?:https?://)?(?:www\.)?otter\.ai\b.*", re.I), "otter"),
     (re.compile(r"(?:.{1,100}\s)?(?:started|stopped) transcription\.?", re.I), "teams"),
-    (re.compile(r"(?:transcription|meeting|recording) ended after \d{1,2}:\d{2}(?::\d{2})?\b.*", re.I),
-     "google_meet"),
+    (re.compile(r"(?:transcription|meeting|recording) ended after \d{1,2}:\d{2}(?::\d{2})?\b.*", re.I), "google_meet"),
     (re.compile(r"this editable transcript was computer generated\b.*", re.I), "google_meet"),
 )
 
@@ -78,7 +78,7 @@ def parse_blocks(blocks: list[Block], *, from_docx: bool) -> tuple[list[ParsedUt
     return reader.utterances, _variant(reader, from_docx, skipped_preamble)
 
 
-def _variant(reader: "_Reader", from_docx: bool, skipped_preamble: bool) -> str:
+def _variant(reader: _Reader, from_docx: bool, skipped_preamble: bool) -> str:
     hints = reader.hints
     if "zoom" in hints:
         return "zoom"
@@ -100,7 +100,7 @@ def _drop_meet_preamble(blocks: list[Block]) -> tuple[list[Block], bool]:
             letters = "".join(ch for ch in line.text.lower() if ch.isalpha())
             if letters != "transcript":
                 continue
-            rest = [block[line_index + 1:]] + blocks[block_index + 1:]
+            rest = [block[line_index + 1 :]] + blocks[block_index + 1 :]
             rest = [b for b in rest if b]
             if any(_is_label(line.text.strip()) for block in rest for line in block):
                 return rest, True
@@ -121,6 +121,8 @@ def _is_label(raw: str) -> bool:
 def _otter_header(raw: str, *, allow_single_space: bool) -> re.Match | None:
     """Match "Name  0:03" on the uncollapsed line: the double space is the signal."""
     raw = raw.strip()
+    if len(raw) > _MAX_HEADER_CHARS:  # also keeps the lazy regex away from huge lines
+        return None
     match = _OTTER_HEADER_RE.fullmatch(raw)
     if not match and allow_single_space:
         match = _LOOSE_HEADER_RE.fullmatch(raw)
@@ -249,9 +251,7 @@ class _Reader:
         """Zoom prints wall-clock times; make them relative to the first one."""
         hours, minutes, seconds = (int(part) for part in match.group("time").split(":"))
         if minutes >= 60 or seconds >= 60 or hours >= 24:
-            raise TranscriptError(
-                f"{line.where}: '{match.group('time')}' is not a valid time of day.", line=line.line
-            )
+            raise TranscriptError(f"{line.where}: '{match.group('time')}' is not a valid time of day.", line=line.line)
         ampm = (match.group("ampm") or "").lower()
         if ampm == "pm" and hours < 12:
             hours += 12

@@ -27,9 +27,7 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
     first = lines[0].strip() if lines else ""
     if not _HEADER_RE.fullmatch(first):
         hint = " It looks like an SRT file; rename it to .srt." if _looks_like_srt(lines) else ""
-        raise TranscriptError(
-            f"Line 1: a WebVTT file must start with 'WEBVTT', found '{clip(first)}'.{hint}", line=1
-        )
+        raise TranscriptError(f"Line 1: a WebVTT file must start with 'WEBVTT', found '{clip(first)}'.{hint}", line=1)
 
     utterances: list[ParsedUtterance] = []
     saw_voice = saw_guid = saw_numeric_id = saw_prefix = False
@@ -94,13 +92,12 @@ def _cues(block: list[Line]):
     else:
         culprit = next((line for line in block[:2] if _TIMESTAMP_START_RE.match(line[1])), block[0])
         raise TranscriptError(
-            f"Line {culprit[0]}: expected a timing line like {EXAMPLE_TIMING}, "
-            f"found '{clip(culprit[1])}'.",
+            f"Line {culprit[0]}: expected a timing line like {EXAMPLE_TIMING}, found '{clip(culprit[1])}'.",
             line=culprit[0],
         )
     timing = block[start]
     body: list[Line] = []
-    for line in block[start + 1:]:
+    for line in block[start + 1 :]:
         if "-->" in line[1]:
             next_identifier = None
             if body and body[-1][1].isdigit():

@@ -18,4 +18,9 @@ def timecode(milliseconds) -> str:
 def minutes(milliseconds) -> str:
     if not milliseconds:
         return ""
-    return f"{round(int(milliseconds) / 60000)} min"
+    seconds = int(milliseconds) // 1000
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600} h {round(seconds % 3600 / 60)} min"
