@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [--only NAME] [--scale FLOAT]` (see bench/__main__.py)."""

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
+from interviews import services
 from interviews.models import Interview
 
 from .interviews.factories import ParticipantFactory, StudyFactory, UtteranceFactory
@@ -51,6 +52,11 @@ def b_objects(org_b, charlie):
             "participant": ParticipantFactory(organization=org_b),
             "study": StudyFactory(organization=org_b),
         }
+        interview.status = "ready"
+        objects["tag"] = services.tag_create(name="B tag")
+        objects["highlight"] = services.highlight_create(
+            interview=interview, span=services.Span(utterance.position, 0, utterance.position, 3), tags=[objects["tag"]]
+        )
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["user"] = charlie.user
@@ -67,7 +73,9 @@ KWARG_OBJECTS = {
     "user_id": "user",
 }
 # API router basenames: {basename}-detail etc. take `id`.
-API_BASENAMES = {"interview": "interview", "participant": "participant", "study": "study"}
+API_BASENAMES = {
+    "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
+}
 
 
 def build_kwargs(name, kwarg_names, objects, org_slug):
@@ -98,7 +106,7 @@ def test_every_route_is_known_to_this_test():
         for kwarg in kwarg_names:
             known = kwarg in KWARG_OBJECTS or kwarg == "org_slug" or (kwarg == "id" and name.split("-")[0] in API_BASENAMES)
             assert known, f"{name}: URL argument {kwarg!r} is not covered by the isolation test"
-        assert kwarg_names or name.startswith(("dashboard", "members", "api_keys", "audit_log")) or "-list" in name \
+        assert kwarg_names or name.startswith(("dashboard", "members", "api_keys", "audit_log")) or name.endswith(("-list", "-bulk")) \
             or name.endswith("_list") or name in PUBLIC_ROUTES, f"{name}: no object in the URL; add it to the checks"
 
 

@@ -11,6 +11,10 @@ UNKNOWN_SPEAKER = "Unknown"
 
 FORMATS = ("vtt", "srt", "txt", "docx", "json")
 
+DAMAGED_DOCX_MESSAGE = (
+    "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
+)
+
 
 @dataclass(frozen=True)
 class ParsedUtterance:

@@ -17,28 +17,7 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # that clock times ("10:30") and URLs ("https://") are not mistaken for labels.
 _PREFIX_RE = re.compile(r"(?P<name>[^:\n]{1,60}?)\s*:(?:\s+(?P<rest>.*)|\s*$)", re.S)
 # Lower-case particles that may appear inside a name ("Ana de la Cruz").
-_PARTICLES = {
-    "de",
-    "da",
-    "del",
-    "della",
-    "der",
-    "di",
-    "do",
-    "dos",
-    "du",
-    "la",
-    "le",
-    "van",
-    "von",
-    "bin",
-    "al",
-    "el",
-    "y",
-    "ten",
-    "ter",
-    "zu",
-}
+_PARTICLES = frozenset("de da del della der di do dos du la le van von bin al el y ten ter zu".split())
 _NAME_FORBIDDEN = set('?!;"<>{}[]|=*#')
 
 

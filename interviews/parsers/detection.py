@@ -12,7 +12,7 @@ import os
 import re
 import zipfile
 
-from .base import DEFAULT_LIMITS, ParseLimits, UnsupportedFile
+from .base import DAMAGED_DOCX_MESSAGE, DEFAULT_LIMITS, ParseLimits, UnsupportedFile
 from .encoding import DecodedText, decode_bytes, peek_text
 
 _EXTENSIONS = {
@@ -31,10 +31,6 @@ _MAX_ZIP_MEMBERS = 2000
 # very well without being dangerous.
 _RATIO_FLOOR_BYTES = 64 * 1024
 _SRT_START_RE = re.compile(r"\s*(?:\d+\s*\n)?\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
-
-NOT_WORD_MESSAGE = (
-    "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
-)
 
 
 def detect_format(data: bytes, filename: str) -> str:
@@ -80,17 +76,21 @@ def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
             "Remove the password or save it as .docx, then upload it again."
         )
     if not data.startswith(_ZIP_MAGIC):
-        raise UnsupportedFile(NOT_WORD_MESSAGE)
+        raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
+    declared = _declared_member_count(data)
+    if declared is not None and declared > _MAX_ZIP_MEMBERS:
+        # Checked before ZipFile, which would spend seconds reading every entry.
+        raise UnsupportedFile(f"This .docx archive has {declared} parts, far more than a Word document.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise UnsupportedFile(NOT_WORD_MESSAGE) from None
+        raise UnsupportedFile(DAMAGED_DOCX_MESSAGE) from None
 
     if len(members) > _MAX_ZIP_MEMBERS:
         raise UnsupportedFile(f"This .docx archive has {len(members)} parts, far more than a Word document.")
     if not any(member.filename == "[Content_Types].xml" for member in members):
-        raise UnsupportedFile(NOT_WORD_MESSAGE)
+        raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
 
     total = 0
     total_compressed = 0
@@ -98,7 +98,7 @@ def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
         if member.flag_bits & 0x1:
             raise UnsupportedFile("This .docx file is encrypted. Remove the password and upload it again.")
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnsupportedFile(NOT_WORD_MESSAGE)
+            raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
         total += member.file_size
         total_compressed += member.compress_size
         if (
@@ -112,6 +112,23 @@ def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
             )
     if total > _RATIO_FLOOR_BYTES and _ratio(total, total_compressed) > limits.docx_max_compression_ratio:
         raise UnsupportedFile(_bomb_message("it is compressed suspiciously well"))
+
+
+def _declared_member_count(data: bytes) -> int | None:
+    """Entry count from the end-of-central-directory record (or its ZIP64 twin)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 12 > len(data):
+        return None
+    count = int.from_bytes(data[end + 10 : end + 12], "little")
+    if count != 0xFFFF:
+        return count
+    locator = end - 20
+    if locator < 0 or data[locator : locator + 4] != b"PK\x06\x07":
+        return None
+    record = int.from_bytes(data[locator + 8 : locator + 16], "little")
+    if data[record : record + 4] != b"PK\x06\x06" or record + 40 > len(data):
+        return None
+    return int.from_bytes(data[record + 32 : record + 40], "little")
 
 
 def _ratio(size: int, compressed: int) -> float:

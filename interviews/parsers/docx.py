@@ -10,12 +10,8 @@ import io
 import re
 import zipfile
 
-from .base import ParsedUtterance, TranscriptError, UnsupportedFile
+from .base import DAMAGED_DOCX_MESSAGE, ParsedUtterance, TranscriptError, UnsupportedFile
 from .txt import Block, SourceLine, parse_blocks
-
-DAMAGED_MESSAGE = (
-    "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
-)
 
 # Word never writes a DTD; one in a part is a sign of an entity-expansion attack.
 _DTD_MARKERS = tuple(
@@ -31,7 +27,7 @@ def parse(data: bytes) -> tuple[list[ParsedUtterance], str]:
     except TranscriptError:
         raise
     except Exception:  # python-docx raises many types (KeyError, lxml, ValueError) for broken files
-        raise TranscriptError(DAMAGED_MESSAGE) from None
+        raise TranscriptError(DAMAGED_DOCX_MESSAGE) from None
 
     blocks: list[Block] = []
     for number, text in enumerate(paragraphs, start=1):
@@ -61,7 +57,7 @@ def _refuse_dtds(data: bytes) -> None:
     except UnsupportedFile:
         raise
     except Exception:  # corrupt deflate data, bad CRCs, truncated members
-        raise TranscriptError(DAMAGED_MESSAGE) from None
+        raise TranscriptError(DAMAGED_DOCX_MESSAGE) from None
 
 
 def _paragraph_texts(data: bytes) -> list[str]:

@@ -33,6 +33,7 @@ _BINARY_MESSAGE = (
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\x80-\x9f]")
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 _WESTERN_LETTER_RE = re.compile("[À-ÖØ-öø-ÿŠšŽžŒœŸ]")
+_DETECTION_SAMPLE = 256 * 1024
 # Characters a cp1252 reading produces mostly when the bytes were really another
 # code page (e.g. Polish ł -> ³, ą -> ¹).
 _UNLIKELY_CP1252_RE = re.compile("[¢¤¥¦¨ª¬\xad¯´¶¸¹º¾ƒ†‡ˆ‰‹›˜]")
@@ -92,47 +93,65 @@ def _checked(decoded: DecodedText) -> DecodedText:
 
 
 def _guess_bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM puts a NUL in every other byte of ASCII text."""
+    """UTF-16 without a BOM puts a NUL in every other byte of mostly-ASCII text."""
     sample = data[:4096]
     if len(sample) < 4:
         return None
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
     half = len(sample) // 2
-    if odd_nuls > 0.4 * half and even_nuls == 0:
+    # A few NULs on the other side come from characters like U+4E00 (bytes 00 4E).
+    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
         return "utf-16-le"
-    if even_nuls > 0.4 * half and odd_nuls == 0:
+    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
     return None
 
 
 def _decode_legacy(data: bytes) -> DecodedText:
-    best = _detect(data)
-    confident = best is not None and best[2] >= 0.3
     try:
         western = data.decode("cp1252")
     except UnicodeDecodeError:
         western = None
-    if western is not None and (not confident or best[0] == western):
-        if _plausibly_western(western):
+    sample = _sample(data)
+    guess = _detect(sample)
+    if western is not None and _plausibly_western(sample.decode("cp1252")):
+        if guess is None or guess[1] < 0.3 or _reads_the_same(sample, guess[0], "cp1252"):
             return DecodedText(_normalise(western), "cp1252")
-    if best is not None:
-        return DecodedText(_normalise(best[0]), best[1])
+    if guess is not None:
+        try:
+            return DecodedText(_normalise(data.decode(guess[0], errors="replace")), guess[0])
+        except LookupError:
+            pass
     if western is not None:
         return DecodedText(_normalise(western), "cp1252")
     raise UnsupportedFile(_BINARY_MESSAGE)
 
 
-def _detect(data: bytes) -> tuple[str, str, float] | None:
+def _sample(data: bytes) -> bytes:
+    """Detectors and heuristics are slow on megabytes; a prefix cut at a line end is as telling."""
+    if len(data) <= _DETECTION_SAMPLE:
+        return data
+    cut = data.rfind(b"\n", 0, _DETECTION_SAMPLE)
+    return data[: cut + 1] if cut > 0 else data[:_DETECTION_SAMPLE]
+
+
+def _detect(sample: bytes) -> tuple[str, float] | None:
+    """(codec, language coherence) from charset-normalizer, or None."""
     try:
         from charset_normalizer import from_bytes
 
-        match = from_bytes(data).best()
-        if match is None:
-            return None
-        return str(match), match.encoding, match.coherence
+        match = from_bytes(sample).best()
+        return None if match is None else (match.encoding, match.coherence)
     except Exception:  # a detector bug must never turn into a 500
         return None
+
+
+def _reads_the_same(sample: bytes, codec: str, other: str) -> bool:
+    try:
+        return sample.decode(codec) == sample.decode(other)
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 def _plausibly_western(text: str) -> bool:

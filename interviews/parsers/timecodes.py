@@ -59,8 +59,7 @@ def checked_span(
         if value > MAX_MS:
             shown = format_ms(value) if value < 10**12 else "given"
             raise TranscriptError(
-                f"{where}: the time {shown} is longer than 24 hours, "
-                "which is not plausible for an interview.",
+                f"{where}: the time {shown} is longer than 24 hours, which is not plausible for an interview.",
                 line=line,
             )
     if start_ms is not None and end_ms is not None and end_ms < start_ms:

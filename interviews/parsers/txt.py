@@ -39,9 +39,9 @@ _ZOOM_HEADER_RE = re.compile(
 # Otter separates name and time with two or more spaces (or a tab).
 _OTTER_HEADER_RE = re.compile(rf"(?P<name>\S.*?)(?:[ \t]{{2,}}|\t)(?P<time>{CLOCK})")
 _LOOSE_HEADER_RE = re.compile(rf"(?P<name>\S.*?)[ \t]+(?P<time>{CLOCK})")
-_STAMPED_RE = re.compile(rf"[\[(]?(?P<time>{CLOCK})[\])]?\s+(?:[-–]\s+)?(?P<rest>\S.*)")
-_MAX_HEADER_CHARS = 200
+_STAMPED_RE = re.compile(rf"(?P<open>[\[(])?(?P<time>{CLOCK})[\])]?\s+(?:[-–]\s+)?(?P<rest>\S.*)")
 _STAMP_ONLY_RE = re.compile(rf"[\[(]?(?P<time>{CLOCK})[\])]?")
+_MAX_HEADER_CHARS = 200
 
 # Lines tools add around the speech; (pattern, the tool it reveals).
 _NOISE = (
@@ -94,18 +94,28 @@ def _variant(reader: _Reader, from_docx: bool, skipped_preamble: bool) -> str:
 
 
 def _drop_meet_preamble(blocks: list[Block]) -> tuple[list[Block], bool]:
-    """Skip a Google Meet document's title and summary/notes before its "Transcript" heading."""
-    for block_index, block in enumerate(blocks):
-        for line_index, line in enumerate(block):
-            letters = "".join(ch for ch in line.text.lower() if ch.isalpha())
-            if letters != "transcript":
-                continue
-            rest = [block[line_index + 1 :]] + blocks[block_index + 1 :]
-            rest = [b for b in rest if b]
-            if any(_is_label(line.text.strip()) for block in rest for line in block):
-                return rest, True
-            return blocks, False
+    """Skip a Google Meet document's title and summary/notes before its "Transcript" heading.
+
+    The last such heading that is followed by speaker turns wins: Meet's notes
+    can mention or link "Transcript" above the real section.
+    """
+    headings = [
+        (block_index, line_index)
+        for block_index, block in enumerate(blocks)
+        for line_index, line in enumerate(block)
+        if len(line.text) <= 40 and _is_transcript_heading(line.text)
+    ]
+    for block_index, line_index in reversed(headings):
+        rest = [blocks[block_index][line_index + 1 :], *blocks[block_index + 1 :]]
+        rest = [block for block in rest if block]
+        if any(_is_label(line.text) for block in rest for line in block):
+            return rest, True
     return blocks, False
+
+
+def _is_transcript_heading(text: str) -> bool:
+    # Tolerates decoration such as "📖 Transcript" or "Transcript:".
+    return "".join(ch for ch in text.lower() if ch.isalpha()) == "transcript"
 
 
 def _is_label(raw: str) -> bool:
@@ -151,13 +161,15 @@ class _Reader:
 
     def read_block(self, block: Block) -> None:
         index = 0
+        first_in_block = True
         while index < len(block):
             line = block[index]
             index += 1
             text = clean_text(line.text)
             if not text or self._is_noise(text):
                 continue
-            index += self._read_line(line, text, block[index:], first_in_block=index == 1)
+            index += self._read_line(line, text, block[index:], first_in_block=first_in_block)
+            first_in_block = False
 
     def flush(self) -> None:
         turn, self._turn = self._turn, None
@@ -195,18 +207,18 @@ class _Reader:
             return 0
 
         if match := _STAMPED_RE.fullmatch(text):
-            start, _ = self._span(line, match.group("time"), None)
             labelled = split_speaker(match.group("rest"))
-            if labelled:
-                self._start(labelled[0], start, None)
-                self._add(labelled[1])
-            else:
-                # A timed line without a name: keep its own time rather than
-                # folding it into the previous paragraph.
-                speaker = self._turn.speaker if self._turn and self._turn.labelled else None
-                self._start(speaker, start, None)
-                self._add(match.group("rest"))
-            return 0
+            # "10:30 we had lunch" is speech; only a bracketed stamp times an unnamed line.
+            if labelled or match.group("open"):
+                start, _ = self._span(line, match.group("time"), None)
+                if labelled:
+                    self._start(labelled[0], start, None)
+                    self._add(labelled[1])
+                else:
+                    speaker = self._turn.speaker if self._turn and self._turn.labelled else None
+                    self._start(speaker, start, None)
+                    self._add(match.group("rest"))
+                return 0
 
         if labelled := split_speaker(text):
             self._start(labelled[0], None, None)

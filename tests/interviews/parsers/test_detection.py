@@ -163,6 +163,18 @@ def test_declared_total_size_over_the_limit_is_refused():
         check_upload(data, "interview.docx", limits)
 
 
+def test_archive_with_thousands_of_parts_is_refused_before_reading_them():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for index in range(2500):
+            archive.writestr(f"word/media/{index}.xml", "")
+    started = time.perf_counter()
+    with pytest.raises(UnsupportedFile, match="has 2501 parts, far more than a Word document"):
+        check_upload(buffer.getvalue(), "interview.docx")
+    assert time.perf_counter() - started < 0.05
+
+
 def test_compression_ratio_limit():
     data = zip_of([("word/document.xml", 2 * 1024 * 1024)])
     with pytest.raises(UnsupportedFile, match="compressed suspiciously well"):

@@ -90,6 +90,8 @@ def test_google_meet_document_skips_title_and_summary():
         ("bullet", "Participants discussed onboarding."),
         ("heading", "Notes"),
         "Decision: pilot in April",
+        ("bullet", "Transcript"),
+        "Action: Carlos Ruiz to share the handbook",
         ("heading", "Transcript"),
         "This editable transcript was computer generated and might contain errors. "
         "People can also change the text after it was created.",

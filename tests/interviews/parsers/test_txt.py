@@ -160,6 +160,16 @@ def test_google_meet_transcript_saved_as_text():
     ]
 
 
+def test_bracketed_times_without_names_keep_their_own_times():
+    text = "[00:00:05] We arrived late.\n(00:01:10) The room was cold.\n10:30 was the official start.\n"
+    result = parse(text)
+    assert result.variant == "plain"
+    assert result.utterances == [
+        U("Unknown", 5000, None, "We arrived late."),
+        U("Unknown", 70000, None, "The room was cold. 10:30 was the official start."),
+    ]
+
+
 def test_sentences_with_colons_are_not_speakers():
     text = (
         "Mia: Here is what I said: no.\n"

@@ -16,8 +16,8 @@ from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership
 
-from . import parsers
-from .models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+from .. import parsers
+from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def _title_from_filename(name: str) -> str:
 
 
 def _queue_processing(interview: Interview) -> None:
-    from .tasks import interview_process_task
+    from ..tasks import interview_process_task
 
     org_id, interview_id = interview.organization_id, interview.pk
     transaction.on_commit(lambda: interview_process_task.delay(org_id, interview_id))
@@ -336,6 +336,13 @@ def _store_utterances(interview: Interview, parsed) -> None:
 def interview_reprocess(*, interview: Interview, by=None) -> Interview:
     if interview.status in (Interview.Status.QUEUED, Interview.Status.PROCESSING):
         raise ValidationError("This interview is already being processed; wait until it is ready or failed.")
+    highlight_count = interview.highlights.count()
+    if highlight_count:
+        # Reparsing replaces the utterances the highlights point into.
+        raise ValidationError(
+            f"This interview has {highlight_count} highlight{'s' if highlight_count != 1 else ''}; reprocessing "
+            "would lose them. Upload the corrected file as a new interview instead."
+        )
     updated = Interview.objects.filter(pk=interview.pk, status=interview.status).update(
         status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None
     )
@@ -402,4 +409,7 @@ def speaker_map(*, speaker: SpeakerMapping, participant: Participant | None = No
             organization_id=speaker.organization_id, interview_id=interview_id, team_member=team_member,
             kind=InterviewParticipant.Kind.TEAM,
         )
+    from .highlights import highlights_refresh_participants
+
+    highlights_refresh_participants(interview=speaker.interview)
     return speaker

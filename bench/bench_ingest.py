@@ -1,0 +1,180 @@
+"""Ingest through the service layer, against a raw COPY of the same rows.
+
+Issue: 1,000 one-hour transcripts (about 400 utterances each) through the
+service layer should be within 3x of a raw psycopg COPY of the same rows in the
+same run, and one transcript should be ready in under a second.
+
+Measured per transcript, as production does it: the upload request's transaction
+(`interview_upload`: checks, stores the file, inserts the row), then the
+worker's run (`interview_process`: claim, parse, store speakers and utterances).
+The Celery task that the upload queues on commit is caught and not run, so the
+service is timed exactly once and Celery's eager mode adds nothing.
+
+References (bench/copy_reference.py): the same utterances loaded with COPY into
+other organisations whose interview and speaker rows were made beforehand. The
+paths are interleaved transcript by transcript so that all write into the same,
+equally grown table and indexes (GIN full-text index included).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from unittest import mock
+
+from .report import Row
+from .transcripts import Transcript, build
+
+TRANSCRIPTS = 1000
+UTTERANCES = 400
+RATIO_TARGET = 3.0
+READY_TARGET_S = 1.0
+
+COPY_SQL = (
+    "COPY interviews_utterance (organization_id, public_id, interview_id, position, speaker_id, start_ms, end_ms, text) "
+    "FROM STDIN"
+)
+
+
+def run(ctx) -> list[Row]:
+    from interviews.tasks import interview_process_task
+
+    count = ctx.scaled(TRANSCRIPTS)
+    # One extra transcript warms up both paths (imports, caches, first queries) and is not counted.
+    transcripts = build(count + 1, UTTERANCES)
+    files = [(t.name, t.vtt()) for t in transcripts]
+    service_org = ctx.organization("ingest")
+    copy_org = ctx.organization("ingest-copy")
+    targets = _reference_interviews(copy_org.pk, transcripts)
+
+    service, upload, process, copy = [], [], [], []
+    queued = []
+    conn = ctx.raw_connection()
+    try:
+        with mock.patch.object(interview_process_task, "delay", side_effect=lambda *args: queued.append(args)):
+            for index, (transcript, (name, data)) in enumerate(zip(transcripts, files)):
+                up, proc = _ingest(ctx, service_org, name, data)
+                raw = _copy(conn, copy_org.pk, targets[index], transcript)
+                if index:
+                    upload.append(up)
+                    process.append(proc)
+                    service.append(up + proc)
+                    copy.append(raw)
+    finally:
+        conn.close()
+
+    utterances = sum(len(t.turns) for t in transcripts[1:])
+    _check(service_org, transcripts, queued)
+    return _rows(count, utterances, service, upload, process, copy)
+
+
+def _ingest(ctx, org, name: str, data: bytes) -> tuple[float, float]:
+    from empathy_site.tenancy.context import tenant_scope
+    from interviews import services
+
+    started = time.perf_counter()
+    with ctx.profiled():
+        with tenant_scope(org):  # the upload request
+            interview = services.interview_upload(upload=services.Upload(name=name, data=data))
+        uploaded = time.perf_counter()
+        with tenant_scope(org):  # the worker's task
+            result = services.interview_process(interview_id=interview.pk)
+    finished = time.perf_counter()
+    if result is None or result.status != result.Status.READY:
+        raise RuntimeError(f"{name} was not processed: {getattr(result, 'error', 'claimed elsewhere')}")
+    return uploaded - started, finished - uploaded
+
+
+def _reference_interviews(org_id: int, transcripts: list[Transcript]) -> list[tuple[int, dict[str, int]]]:
+    """Interview and speaker rows for the COPY reference, made before anything is timed."""
+    from empathy_site.tenancy.context import tenant_scope
+    from interviews.models import Interview, SpeakerMapping
+
+    with tenant_scope(org_id):
+        interviews = Interview.objects.bulk_create(
+            [
+                Interview(
+                    organization_id=org_id, title=t.name, original_file=f"bench/{t.name}", original_filename=t.name,
+                    content_hash=f"{number:064x}", detected_format="vtt", status=Interview.Status.READY,
+                    utterance_count=len(t.turns),
+                )
+                for number, t in enumerate(transcripts)
+            ],
+            batch_size=500,
+        )
+        speakers = SpeakerMapping.objects.bulk_create(
+            [
+                SpeakerMapping(organization_id=org_id, interview=interview, label=label)
+                for interview, t in zip(interviews, transcripts)
+                for label in sorted({turn.speaker for turn in t.turns})
+            ],
+            batch_size=1000,
+        )
+    by_interview: dict[int, dict[str, int]] = {}
+    for speaker in speakers:
+        by_interview.setdefault(speaker.interview_id, {})[speaker.label] = speaker.pk
+    return [(interview.pk, by_interview[interview.pk]) for interview in interviews]
+
+
+def _copy(conn, org_id: int, target: tuple[int, dict[str, int]], transcript: Transcript) -> float:
+    interview_id, speakers = target
+    started = time.perf_counter()
+    # Making the rows is timed too: the ORM path also makes its public_id UUIDs in Python.
+    rows = [
+        (org_id, uuid.uuid4(), interview_id, position, speakers[t.speaker], t.start_ms, t.end_ms, t.text)
+        for position, t in enumerate(transcript.turns)
+    ]
+    with conn.transaction():
+        conn.execute("SELECT set_config('app.org_id', %s, true)", [str(org_id)])
+        with conn.cursor().copy(COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return time.perf_counter() - started
+
+
+def _check(org, transcripts: list[Transcript], queued: list) -> None:
+    """The figures mean nothing unless every transcript was really stored."""
+    from django.db.models import Sum
+
+    from empathy_site.tenancy.context import tenant_scope
+    from interviews.models import Interview, Utterance
+
+    expected = sum(len(t.turns) for t in transcripts)
+    with tenant_scope(org):
+        ready = Interview.objects.filter(status=Interview.Status.READY).count()
+        stored = Utterance.objects.count()
+        counted = Interview.objects.aggregate(total=Sum("utterance_count"))["total"]
+    if ready != len(transcripts) or stored != expected or counted != expected:
+        raise RuntimeError(
+            f"Expected {len(transcripts)} ready interviews with {expected} utterances; "
+            f"found {ready} ready, {stored} utterance rows, utterance_count total {counted}."
+        )
+    if len(queued) != len(transcripts):
+        raise RuntimeError(f"Uploads queued {len(queued)} processing tasks for {len(transcripts)} files.")
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _rows(count, utterances, service, upload, process, copy) -> list[Row]:
+    service_total, copy_total = sum(service), sum(copy)
+    ratio = service_total / copy_total
+    per = f"{count:,} transcripts"
+    return [
+        Row(f"ingest {per}, {utterances:,} utterances: total", service_total, "s", copy_total,
+            "COPY same rows", f"≤ {RATIO_TARGET:.1f}x", ratio <= RATIO_TARGET),
+        Row("one-hour transcript ready (upload+process): p95", _p95(service), "s", _p95(copy),
+            "COPY p95", f"< {READY_TARGET_S:.1f} s", _p95(service) < READY_TARGET_S),
+        Row("one-hour transcript ready: mean", _mean(service), "s", _mean(copy), "COPY mean", "", None),
+        Row("  of which interview_upload: mean", _mean(upload), "s", None, "", "", None),
+        Row("  of which interview_process: mean", _mean(process), "s", None, "", "", None),
+        Row("ingest throughput", utterances / service_total, "utt/s", utterances / copy_total,
+            "COPY", "", None),
+    ]

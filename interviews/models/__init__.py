@@ -1,0 +1,7 @@
+from .evidence import Highlight, HighlightTag, Tag
+from .transcripts import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+
+__all__ = [
+    "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
+    "Study", "Tag", "Utterance",
+]

@@ -1,0 +1,38 @@
+"""Writes for the interviews app, split by sub-domain; import from here."""
+
+from .highlights import (
+    MAX_BULK_HIGHLIGHTS,
+    Span,
+    highlight_add_tag,
+    highlight_bulk_create,
+    highlight_create,
+    highlight_delete,
+    highlight_remove_tag,
+    highlight_set_tags,
+    highlight_update,
+    highlights_refresh_participants,
+    span_quote,
+)
+from .tags import tag_create, tag_delete, tag_merge, tag_update
+from .transcripts import (
+    DuplicateInterview,
+    Upload,
+    UploadTooLarge,
+    interview_claim,
+    interview_delete,
+    interview_process,
+    interview_reprocess,
+    interview_update,
+    interview_upload,
+    parse_limits,
+    participant_create,
+    participant_delete,
+    participant_update,
+    speaker_map,
+    study_create,
+    study_delete,
+    study_update,
+    upload_from_file,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,178 @@
+"""Highlights: spans of a transcript, their quotes and tags."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from empathy_site.tenancy.context import require_org_id, tenant_atomic
+
+from ..models import Highlight, HighlightTag, Interview, Tag, Utterance
+
+MAX_BULK_HIGHLIGHTS = 500
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a highlight starts and ends: utterance positions and character offsets (end exclusive)."""
+
+    start_position: int
+    start_offset: int
+    end_position: int
+    end_offset: int
+
+
+def _span_utterances(interview: Interview, span: Span) -> list[Utterance]:
+    """The utterances a span covers, checked against the transcript."""
+    if min(span.start_position, span.start_offset, span.end_position, span.end_offset) < 0:
+        raise ValidationError({"span": "Positions and offsets cannot be negative."})
+    if (span.end_position, span.end_offset) <= (span.start_position, span.start_offset):
+        raise ValidationError({"span": "The highlight must end after it starts."})
+    utterances = list(
+        Utterance.objects.filter(interview=interview, position__gte=span.start_position, position__lte=span.end_position)
+        .select_related("speaker")
+        .order_by("position")
+    )
+    positions = [u.position for u in utterances]
+    if not utterances or positions[0] != span.start_position or positions[-1] != span.end_position:
+        raise ValidationError({"span": "The span starts or ends at an utterance this transcript does not have."})
+    if span.start_offset > len(utterances[0].text):
+        raise ValidationError(
+            {"span": f"Start offset {span.start_offset} is past the end of utterance {span.start_position} "
+                     f"({len(utterances[0].text)} characters)."}
+        )
+    if span.end_offset > len(utterances[-1].text):
+        raise ValidationError(
+            {"span": f"End offset {span.end_offset} is past the end of utterance {span.end_position} "
+                     f"({len(utterances[-1].text)} characters)."}
+        )
+    return utterances
+
+
+def span_quote(utterances: list[Utterance], span: Span) -> str:
+    """The exact text a span covers; utterances are joined by a newline."""
+    if len(utterances) == 1:
+        return utterances[0].text[span.start_offset : span.end_offset]
+    parts = [utterances[0].text[span.start_offset :]]
+    parts += [u.text for u in utterances[1:-1]]
+    parts.append(utterances[-1].text[: span.end_offset])
+    return "\n".join(parts)
+
+
+def _speaking_participant_id(utterances: list[Utterance]) -> int | None:
+    for utterance in utterances:
+        if utterance.speaker.participant_id:
+            return utterance.speaker.participant_id
+    return None
+
+
+def _apply_span(highlight: Highlight, interview: Interview, span: Span) -> None:
+    utterances = _span_utterances(interview, span)
+    quote = span_quote(utterances, span)
+    if not quote.strip():
+        raise ValidationError({"span": "The span covers only whitespace; select some words."})
+    highlight.start_utterance, highlight.end_utterance = utterances[0], utterances[-1]
+    highlight.start_position, highlight.end_position = span.start_position, span.end_position
+    highlight.start_offset, highlight.end_offset = span.start_offset, span.end_offset
+    highlight.quote = quote
+    highlight.participant_id = _speaking_participant_id(utterances)
+
+
+def _resolve_tags(tags) -> list[Tag]:
+    """Tags as objects of the active org (ids from clients are resolved by the caller)."""
+    org_id = require_org_id()
+    resolved = list(tags or [])
+    for tag in resolved:
+        if tag.organization_id != org_id:
+            raise ValidationError({"tags": "No such tag."})
+    return resolved
+
+
+@tenant_atomic()
+def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "", by=None) -> Highlight:
+    if interview.status != Interview.Status.READY:
+        raise ValidationError("Highlights can be made once the transcript is ready.")
+    highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "",
+                          created_by=by if getattr(by, "email", None) else None)
+    _apply_span(highlight, interview, span)
+    highlight.save()
+    HighlightTag.objects.bulk_create(
+        [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag) for tag in _resolve_tags(tags)]
+    )
+    return highlight
+
+
+@tenant_atomic()
+def highlight_bulk_create(*, items: list[dict], by=None) -> list[Highlight]:
+    """All or nothing: one bad item refuses the whole batch, naming its index."""
+    if len(items) > MAX_BULK_HIGHLIGHTS:
+        raise ValidationError(f"At most {MAX_BULK_HIGHLIGHTS} highlights per call; split the batch.")
+    created = []
+    for index, item in enumerate(items):
+        try:
+            created.append(highlight_create(by=by, **item))
+        except ValidationError as error:
+            raise ValidationError({f"items[{index}]": error.messages}) from error
+    return created
+
+
+@tenant_atomic()
+def highlight_update(*, highlight: Highlight, span: Span | None = None, note: str | None = None,
+                     tags=None, by=None) -> Highlight:
+    if span is not None:
+        _apply_span(highlight, highlight.interview, span)
+    if note is not None:
+        highlight.note = note
+    highlight.save()
+    if tags is not None:
+        highlight_set_tags(highlight=highlight, tags=tags)
+    return highlight
+
+
+@tenant_atomic()
+def highlight_set_tags(*, highlight: Highlight, tags) -> Highlight:
+    wanted = {tag.pk: tag for tag in _resolve_tags(tags)}
+    HighlightTag.objects.filter(highlight=highlight).exclude(tag_id__in=wanted).delete()
+    existing = set(HighlightTag.objects.filter(highlight=highlight).values_list("tag_id", flat=True))
+    HighlightTag.objects.bulk_create(
+        [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
+         for pk, tag in wanted.items() if pk not in existing]
+    )
+    Highlight.objects.filter(pk=highlight.pk).update(updated_at=highlight.updated_at)
+    return highlight
+
+
+@tenant_atomic()
+def highlight_add_tag(*, highlight: Highlight, tag: Tag) -> None:
+    _resolve_tags([tag])
+    HighlightTag.objects.get_or_create(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
+
+
+@tenant_atomic()
+def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
+    HighlightTag.objects.filter(highlight=highlight, tag=tag).delete()
+
+
+@tenant_atomic()
+def highlight_delete(*, highlight: Highlight, by=None) -> None:
+    highlight.delete()
+
+
+def highlights_refresh_participants(*, interview: Interview) -> None:
+    """After a speaker is (re)mapped, recompute who speaks in each highlight of the interview."""
+    highlights = list(Highlight.objects.filter(interview=interview))
+    if not highlights:
+        return
+    utterances = {
+        u.position: u
+        for u in Utterance.objects.filter(interview=interview).select_related("speaker").only(
+            "position", "speaker__participant_id"
+        )
+    }
+    changed = []
+    for highlight in highlights:
+        covered = [utterances[p] for p in range(highlight.start_position, highlight.end_position + 1) if p in utterances]
+        participant_id = _speaking_participant_id(covered)
+        if participant_id != highlight.participant_id:
+            highlight.participant_id = participant_id
+            changed.append(highlight)
+    Highlight.objects.bulk_update(changed, ["participant"])

@@ -1,0 +1,127 @@
+"""Evidence search: words, phrases, prefixes, every filter, and ranking; on both databases."""
+
+from datetime import date
+
+import pytest
+
+from empathy_site.tenancy.context import tenant_scope
+from interviews import services
+from interviews.search import SearchFilters, parse_query, search_highlights, search_utterances
+from interviews.services import Span
+
+from .evidence_fixtures import corpus  # noqa: F401
+
+
+def texts(rows):
+    return sorted(r.text if hasattr(r, "text") else r.quote for r in rows)
+
+
+def test_query_parsing():
+    terms = parse_query('"audit finding" onboard* vendors')
+    assert [(t.words, t.prefix) for t in terms] == [(("audit", "finding"), False), (("onboard",), True), (("vendors",), False)]
+    assert parse_query("  ") == [] and parse_query("!!! &&& |") == []
+
+
+def test_finds_by_word(corpus):
+    with tenant_scope(corpus["org"]):
+        found = texts(search_utterances(query="spreadsheet"))
+    assert found == ["Is the spreadsheet shared?", "Our procurement team keeps a spreadsheet of every supplier."]
+
+
+def test_all_words_must_match(corpus):
+    with tenant_scope(corpus["org"]):
+        assert texts(search_utterances(query="spreadsheet supplier")) == [
+            "Our procurement team keeps a spreadsheet of every supplier."
+        ]
+
+
+def test_finds_a_phrase_not_just_the_words(corpus):
+    with tenant_scope(corpus["org"]):
+        assert texts(search_utterances(query='"audit finding"')) == [
+            "Because onboarding a bad supplier cost us an audit finding."
+        ]
+        assert search_utterances(query='"finding audit"') == []
+
+
+def test_finds_by_prefix(corpus):
+    with tenant_scope(corpus["org"]):
+        found = texts(search_utterances(query="onboard*"))
+    assert found == [
+        "Because onboarding a bad supplier cost us an audit finding.",
+        "Onboarding takes weeks because legal reviews every contract.",
+    ]
+
+
+def test_snippets_mark_matches_and_escape_html(corpus, org_a):
+    from .evidence_fixtures import make_interview
+
+    make_interview(org_a, [("Eve", "Slow & clunky: 3 < 4.")], title="Escaping")
+    with tenant_scope(org_a):
+        rows = search_utterances(query="clunky")
+    snippet = str(rows[0].snippet)
+    assert "<mark>clunky</mark>" in snippet.lower() and "&amp;" in snippet
+
+
+def test_marking_escapes_everything_but_the_marks():
+    from interviews.search import MARK_END, MARK_START, _marked
+
+    assert _marked(f"<b>x</b> {MARK_START}hit{MARK_END}") == "&lt;b&gt;x&lt;/b&gt; <mark>hit</mark>"
+
+
+@pytest.mark.parametrize(
+    "filters,expected",
+    [
+        (lambda c: SearchFilters(study=c["study"]), ["Because onboarding a bad supplier cost us an audit finding."]),
+        (lambda c: SearchFilters(attribute_key="role", attribute_value="legal"),
+         ["Onboarding takes weeks because legal reviews every contract."]),
+        (lambda c: SearchFilters(speaker_kind="team"), []),
+        (lambda c: SearchFilters(date_from=date(2026, 6, 1)), ["Onboarding takes weeks because legal reviews every contract."]),
+        (lambda c: SearchFilters(date_to=date(2026, 6, 1)), ["Because onboarding a bad supplier cost us an audit finding."]),
+    ],
+)
+def test_each_filter_narrows_utterances(corpus, filters, expected):
+    with tenant_scope(corpus["org"]):
+        assert texts(search_utterances(query="onboard*", filters=filters(corpus))) == expected
+
+
+def test_speaker_kind_filter(corpus):
+    with tenant_scope(corpus["org"]):
+        assert texts(search_utterances(query="three", filters=SearchFilters(speaker_kind="team"))) == ["Why three vendors?"]
+        assert texts(search_utterances(query="three", filters=SearchFilters(speaker_kind="participant"))) == [
+            "We compare three vendors before we sign anything."
+        ]
+
+
+def test_tag_filter_keeps_utterances_under_a_tagged_highlight(corpus):
+    with tenant_scope(corpus["org"]):
+        risk = services.tag_create(name="Risk")
+        services.highlight_create(interview=corpus["call1"], span=Span(2, 0, 2, 20), tags=[risk])
+        found = texts(search_utterances(query="onboard*", filters=SearchFilters(tag=risk)))
+        assert found == ["Because onboarding a bad supplier cost us an audit finding."]
+        highlights = search_highlights(query="onboard*", filters=SearchFilters(tag=risk))
+        assert [h.quote for h in highlights] == ["Because onboarding a"]
+
+
+def test_highlights_are_searched_by_quote_and_note(corpus):
+    with tenant_scope(corpus["org"]):
+        services.highlight_create(interview=corpus["call2"], span=Span(0, 0, 0, 15), note="gatekeeper persona")
+        assert [h.quote for h in search_highlights(query="gatekeeper")] == ["Our procurement"]
+        assert [h.quote for h in search_highlights(query="procurement")] == ["Our procurement"]
+
+
+def test_other_orgs_never_appear(corpus, org_b):
+    from .evidence_fixtures import CALL_2, make_interview
+
+    make_interview(org_b, CALL_2, title="B's call")
+    with tenant_scope(corpus["org"]):
+        assert len(search_utterances(query="spreadsheet")) == 2
+
+
+@pytest.mark.postgres
+def test_ranking_prefers_denser_matches(corpus, org_a):
+    from .evidence_fixtures import make_interview
+
+    make_interview(org_a, [("Kim", "Vendors, vendors, vendors: all day I compare vendors.")], title="Dense")
+    with tenant_scope(org_a):
+        rows = search_utterances(query="vendors")
+    assert rows[0].text.startswith("Vendors, vendors") and rows[0].rank >= rows[-1].rank
