@@ -52,7 +52,10 @@ def _clock(ms: int) -> str:
 @functools.cache
 def turn_texts() -> tuple[str, ...]:
     """Every turn of every conversation, in a fixed order, whitespace collapsed."""
-    from chitchat_dataset import Dataset
+    try:
+        from chitchat_dataset import Dataset
+    except ImportError:
+        raise RuntimeError("The benchmark text is missing: pip install -r requirements-bench.txt") from None
 
     dataset = Dataset()
     texts = []

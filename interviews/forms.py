@@ -2,7 +2,7 @@ import json
 
 from django import forms
 
-from .models import Participant, Study
+from .models import Participant, Study, Tag
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -98,3 +98,88 @@ class StudyForm(forms.ModelForm):
 
     def validate_unique(self):
         """The service checks uniqueness inside the organisation."""
+
+
+class HighlightForm(forms.Form):
+    start_position = forms.IntegerField(min_value=0)
+    start_offset = forms.IntegerField(min_value=0)
+    end_position = forms.IntegerField(min_value=0)
+    end_offset = forms.IntegerField(min_value=0)
+    note = forms.CharField(required=False, max_length=2000)
+    new_tag = forms.CharField(required=False, max_length=100)
+
+
+class TagForm(forms.ModelForm):
+    parent = forms.ModelChoiceField(queryset=Tag.unscoped.none(), required=False, to_field_name="public_id",
+                                    empty_label="— top level —")
+
+    class Meta:
+        model = Tag
+        fields = ["name", "description", "colour", "parent"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = Tag.objects.order_by("name")
+        if self.instance.pk:
+            queryset = queryset.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = queryset
+        if not self.instance.pk:
+            self.fields["colour"].initial = "#6366f1"
+
+    def validate_unique(self):
+        """The service checks names inside the organisation."""
+
+    def _post_clean(self):
+        # The service validates and saves; the form only parses input.
+        pass
+
+
+class TagMergeForm(forms.Form):
+    into = forms.ModelChoiceField(queryset=Tag.unscoped.none(), to_field_name="public_id", label="Merge into")
+
+    def __init__(self, *args, exclude=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = Tag.objects.order_by("name")
+        if exclude is not None:
+            queryset = queryset.exclude(pk=exclude.pk)
+        self.fields["into"].queryset = queryset
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=300, label="Search evidence")
+    study = forms.ModelChoiceField(queryset=Study.unscoped.none(), required=False, to_field_name="public_id", empty_label="Any study")
+    tag = forms.ModelChoiceField(queryset=Tag.unscoped.none(), required=False, to_field_name="public_id", empty_label="Any tag")
+    attribute = forms.RegexField(
+        regex=r"^[\w\- ]{1,60}=.{0,200}$", required=False, label="Participant attribute",
+        error_messages={"invalid": "Write it as key=value, e.g. role=procurement."},
+        widget=forms.TextInput(attrs={"placeholder": "role=procurement"}),
+    )
+    speaker = forms.ChoiceField(choices=[("", "Anyone"), ("participant", "Participants"), ("team", "Team members")], required=False)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    page = forms.IntegerField(required=False, min_value=1, max_value=50, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study"].queryset = Study.objects.order_by("name")
+        self.fields["tag"].queryset = Tag.objects.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        if data.get("attribute") and "__" in data["attribute"].split("=", 1)[0]:
+            self.add_error("attribute", "Attribute names cannot contain a double underscore.")
+        return data
+
+    def filters(self):
+        from .search import SearchFilters
+
+        data = self.cleaned_data
+        filters = SearchFilters(study=data.get("study"), tag=data.get("tag"), speaker_kind=data.get("speaker") or "",
+                                date_from=data.get("date_from"), date_to=data.get("date_to"))
+        if data.get("attribute"):
+            key, _, value = data["attribute"].partition("=")
+            filters.attribute_key, filters.attribute_value = key.strip(), value.strip()
+        return filters

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import evidence_views, views
 
 urlpatterns = [
     path("interviews/", views.InterviewListView.as_view(), name="interview_list"),
@@ -13,6 +13,17 @@ urlpatterns = [
         views.SpeakerMapView.as_view(),
         name="speaker_map",
     ),
+    path("interviews/<uuid:interview_id>/highlights/", evidence_views.HighlightCreateView.as_view(), name="highlight_create"),
+    path("highlights/<uuid:highlight_id>/", evidence_views.HighlightEditView.as_view(), name="highlight_edit"),
+    path("tags/", evidence_views.CodebookView.as_view(), name="codebook"),
+    path("tags.css", evidence_views.TagStylesView.as_view(), name="tag_styles"),
+    path("tags/<uuid:tag_id>/", evidence_views.TagDetailView.as_view(), name="tag_detail"),
+    path("tags/<uuid:tag_id>/merge/", evidence_views.TagMergeView.as_view(), name="tag_merge"),
+    path("tags/<uuid:tag_id>/delete/", evidence_views.TagDeleteView.as_view(), name="tag_delete"),
+    path("search/", evidence_views.SearchView.as_view(), name="evidence_search"),
+    path("patterns/", evidence_views.PatternsView.as_view(), name="patterns"),
+    path("patterns/tags-by-segment.csv", evidence_views.MatrixCsvView.as_view(), name="patterns_matrix_csv"),
+    path("patterns/co-occurrence.csv", evidence_views.CooccurrenceCsvView.as_view(), name="patterns_cooccurrence_csv"),
     path("participants/", views.ParticipantListView.as_view(), name="participant_list"),
     path("participants/<uuid:participant_id>/", views.ParticipantDetailView.as_view(), name="participant_detail"),
     path("studies/", views.StudyListView.as_view(), name="study_list"),

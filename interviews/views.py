@@ -56,9 +56,15 @@ class InterviewDetailView(OrgView):
     def get(self, request, interview_id):
         interview = get_object_or_404(Interview.objects.select_related("study"), public_id=interview_id)
         speakers = selectors.interview_speakers(interview=interview)
+        utterances = selectors.interview_transcript(interview=interview)
+        highlights = selectors.interview_highlights(interview=interview)
+        selectors.utterance_segments(utterances, highlights)
         context = {
             "interview": interview,
-            "utterances": selectors.interview_transcript(interview=interview),
+            "utterances": utterances,
+            "highlights": highlights,
+            "tags": selectors.tag_tree(),
+            "focused_highlight": request.GET.get("h", ""),
             "speakers": speakers,
             "participants": list(Participant.objects.order_by("pseudonym")),
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),

@@ -24,3 +24,19 @@ def minutes(milliseconds) -> str:
     if seconds < 3600:
         return f"{round(seconds / 60)} min"
     return f"{seconds // 3600} h {round(seconds % 3600 / 60)} min"
+
+
+@register.filter
+def tag_class(tag) -> str:
+    """CSS class carrying a tag's colour (see TagStylesView)."""
+    return f"t-{tag.public_id.hex[:12]}" if tag is not None else ""
+
+
+@register.filter
+def mark_class(highlights) -> str:
+    first = highlights[0]
+    tags = list(first.tags.all())
+    classes = ["hl", tag_class(tags[0]) if tags else "hl-untagged"]
+    if len(highlights) > 1:
+        classes.append("hl-multi")
+    return " ".join(classes)

@@ -55,3 +55,76 @@ def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, s
     assert page.locator("[data-find-count]").inner_text() == "1 of 3 utterances"
     assert page.locator("mark").inner_text() == "failed us"
     screenshot(page, "transcript")
+
+
+def _upload_dana_call(page, live_server, tmp_path):
+    page.get_by_role("link", name="Interviews").click()
+    transcript = tmp_path / "dana-call.vtt"
+    transcript.write_text(VTT)
+    page.set_input_files("#id_files", str(transcript))
+    page.get_by_role("button", name="Upload").click()
+    row = page.locator("tr", has_text="dana call")
+    row.get_by_text("Ready").wait_for()
+    row.get_by_role("link", name="dana call").click()
+
+
+def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, live_server, screenshot, tmp_path):
+    from empathy_site.tenancy.context import tenant_scope
+    from empathy_site.tenancy.models import Organization
+    from interviews.models import Highlight
+
+    call_command("seed_demo")
+    sign_in(page, live_server, "researcher@demo.example")
+    page.wait_for_url(f"{live_server.url}/o/demo/")
+    _upload_dana_call(page, live_server, tmp_path)
+
+    # Mouse: drag across "three vendors" in the first utterance.
+    text = page.locator("#u-0 [data-text]")
+    box = text.bounding_box()
+    page.evaluate(
+        """() => {
+            const p = document.querySelector('#u-0 [data-text]');
+            const node = p.firstChild, start = node.textContent.indexOf('three vendors');
+            const range = document.createRange();
+            range.setStart(node, start); range.setEnd(node, start + 'three vendors'.length);
+            const rect = range.getBoundingClientRect();
+            window.__drag = {x1: rect.left + 1, x2: rect.right - 1, y: rect.top + rect.height / 2};
+        }"""
+    )
+    drag = page.evaluate("window.__drag")
+    assert box is not None
+    page.mouse.move(drag["x1"], drag["y"])
+    page.mouse.down()
+    page.mouse.move(drag["x2"], drag["y"], steps=8)
+    page.mouse.up()
+    page.get_by_role("button", name="Highlight").click()
+    popover = page.locator("[data-highlight-popover]")
+    assert "three vendors" in popover.locator("[data-popover-quote]").inner_text()
+    popover.get_by_label("Find or create a tag").fill("Comparison")
+    screenshot(page, "highlight-popover")
+    popover.get_by_role("button", name="Save highlight").click()
+    page.locator("#u-0 mark", has_text="three vendors").wait_for()
+
+    # Keyboard: select "failed us" with the selection API, press H, pick the existing tag by name, Enter.
+    page.evaluate(
+        """() => {
+            const p = document.querySelector('#u-2 [data-text]');
+            const node = p.firstChild, start = node.textContent.indexOf('failed us');
+            window.getSelection().setBaseAndExtent(node, start, node, start + 'failed us'.length);
+        }"""
+    )
+    page.keyboard.press("h")
+    tag_input = page.get_by_label("Find or create a tag")
+    assert tag_input.evaluate("el => el === document.activeElement")
+    tag_input.type("comparison")
+    tag_input.press("Enter")  # ticks the existing tag instead of creating a duplicate
+    assert page.locator("[data-highlight-popover] input[name=tags]:checked").count() == 1
+    tag_input.press("Enter")  # empty field: submits
+    page.locator("#u-2 mark", has_text="failed us").wait_for()
+    screenshot(page, "transcript-highlighted")
+
+    with tenant_scope(Organization.objects.get(slug="demo")):
+        quotes = sorted(Highlight.objects.values_list("quote", flat=True))
+        tags = set(Highlight.objects.values_list("tags__name", flat=True))
+    assert quotes == ["failed us", "three vendors"] and tags == {"Comparison"}
+    assert page.locator(".highlight-item").count() == 2
