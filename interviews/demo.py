@@ -72,8 +72,11 @@ Ines: It exists everywhere. We compare vendors in spreadsheets because the ERP i
 
 def seed_interviews(org) -> None:
     with tenant_scope(org):
-        if Study.objects.filter(name=STUDY).exists():
-            return
+        already_seeded = Study.objects.filter(name=STUDY).exists()
+    if already_seeded:
+        seed_evidence(org)
+        return
+    with tenant_scope(org):
         study = services.study_create(
             name=STUDY,
             goal="Understand how teams choose and onboard suppliers, and what slows them down.",
@@ -98,3 +101,44 @@ def seed_interviews(org) -> None:
             researcher = User.objects.filter(email=DEMO_INTERVIEWER_EMAIL).first()
             if interviewer is not None and researcher is not None:
                 services.speaker_map(speaker=interviewer, team_member=researcher)
+    seed_evidence(org)
+
+
+DEMO_TAGS = [
+    ("Comparing vendors", "#6366f1", None),
+    ("Spreadsheets", "#0ea5e9", "Comparing vendors"),
+    ("Audit & compliance", "#ef4444", None),
+    ("Slow onboarding", "#f59e0b", None),
+    ("Expired documents", "#10b981", "Slow onboarding"),
+]
+DEMO_HIGHLIGHTS = [
+    ("P01", "compare three vendors side by side", ["Comparing vendors"]),
+    ("P01", "it starts in a spreadsheet", ["Spreadsheets"]),
+    ("P01", "failed us during the audit", ["Audit & compliance"]),
+    ("P02", "Half of them are out of date", ["Expired documents"]),
+    ("P02", "It can take two weeks, and meanwhile the order is blocked", ["Slow onboarding"]),
+    ("P03", "The audit trail matters more than speed", ["Audit & compliance"]),
+    ("P03", "We compare vendors in spreadsheets because the ERP is too slow to change", ["Spreadsheets", "Comparing vendors"]),
+]
+
+
+def seed_evidence(org) -> None:
+    from .models import Highlight, Interview, Tag, Utterance
+
+    with tenant_scope(org):
+        if Tag.objects.exists() or Highlight.objects.exists():
+            return
+        tags = {}
+        for name, colour, parent in DEMO_TAGS:
+            tags[name] = services.tag_create(name=name, colour=colour, parent=tags.get(parent))
+        for pseudonym, phrase, tag_names in DEMO_HIGHLIGHTS:
+            interview = Interview.objects.filter(title=f"Supplier onboarding with {pseudonym}", status="ready").first()
+            utterance = interview and Utterance.objects.filter(interview=interview, text__contains=phrase).first()
+            if utterance is None:
+                continue
+            start = utterance.text.index(phrase)
+            services.highlight_create(
+                interview=interview,
+                span=services.Span(utterance.position, start, utterance.position, start + len(phrase)),
+                tags=[tags[n] for n in tag_names],
+            )

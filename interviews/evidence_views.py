@@ -189,9 +189,10 @@ class SearchView(OrgView):
 class PatternsView(OrgView):
     def get(self, request):
         keys = selectors.participant_attribute_keys()
-        attribute = request.GET.get("attribute") or (keys[0] if keys else "")
-        if attribute and attribute not in keys:
-            attribute = keys[0] if keys else ""
+        default = "role" if "role" in keys else (keys[0] if keys else "")
+        attribute = request.GET.get("attribute") or default
+        if attribute not in keys:
+            attribute = default
         values, rows = selectors.tag_segment_matrix(attribute=attribute) if attribute else ([], [])
         peak = max([c for _, counts in rows for c in counts.values()] or [1])
         matrix = [

@@ -36,6 +36,27 @@ def test_demo_researcher_signs_in_and_reaches_the_dashboard(page, live_server, s
     screenshot(page, "dashboard")
 
 
+def test_marketer_searches_evidence_and_reads_patterns(page, live_server, screenshot):
+    call_command("seed_demo")
+    sign_in(page, live_server, "marketer@demo.example")
+    page.wait_for_url(f"{live_server.url}/o/demo/")
+    page.get_by_role("link", name="Search evidence").click()
+    page.get_by_label("Search evidence").first.fill("spreadsheet*")
+    page.get_by_role("button", name="Search").click()
+    assert page.locator("mark").first.inner_text().lower().startswith("spreadsheet")
+    screenshot(page, "search")
+    page.get_by_label("Participant attribute").fill("role=finance")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_text("without the attribute filter").is_visible()
+    page.get_by_role("link", name="Patterns").click()
+    assert page.locator("table.heatmap tbody tr").count() >= 3
+    screenshot(page, "patterns")
+    page.get_by_role("link", name="Codebook").click()
+    page.get_by_role("link", name="Audit & compliance").click()
+    assert page.get_by_text("The audit trail matters more than speed").is_visible()
+    screenshot(page, "tag")
+
+
 def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, screenshot, tmp_path):
     call_command("seed_demo")
     sign_in(page, live_server, "researcher@demo.example")
