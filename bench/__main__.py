@@ -86,8 +86,10 @@ def run_all(names, ctx) -> tuple[list[report.Row], list[str]]:
             traceback.print_exc()
             crashed.append(name)
         finally:
+            cleanup_started = time.perf_counter()
             ctx.cleanup()
-        print(f"bench: {name} took {time.perf_counter() - started:.1f} s", flush=True)
+        finished = time.perf_counter()
+        print(f"bench: {name} took {finished - started:.1f} s, of which cleanup {finished - cleanup_started:.1f} s", flush=True)
     return rows, crashed
 
 

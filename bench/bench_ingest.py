@@ -5,8 +5,9 @@ service layer should be within 3x of a raw psycopg COPY of the same rows in the
 same run, and one transcript should be ready in under a second.
 
 Measured per transcript, as production does it: the upload request's transaction
-(`interview_upload`: checks, stores the file, inserts the row), then the
-worker's run (`interview_process`: claim, parse, store speakers and utterances).
+(`interview_upload` in `tenant_scope`: checks, stores the file, inserts the row),
+then the worker's run (`interview_process` with the org active as TenantTask
+sets it: claim and commit, then parse, store speakers and utterances, commit).
 The Celery task that the upload queues on commit is caught and not run, so the
 service is timed exactly once and Celery's eager mode adds nothing.
 
@@ -69,7 +70,7 @@ def run(ctx) -> list[Row]:
         references = [r for r in (staged, plain) if r is not None]
         upload, process, queued = [], [], []
         with mock.patch.object(interview_process_task, "delay", side_effect=lambda *args: queued.append(args)):
-            for index, (transcript, (name, data)) in enumerate(zip(transcripts, files)):
+            for index, (transcript, (name, data)) in enumerate(zip(transcripts, files, strict=True)):
                 up, proc = _ingest(ctx, service_org, name, data)
                 timed = [(ref, ref.load(index, transcript)) for ref in references]
                 if index:  # 0 is the warm-up
@@ -87,16 +88,21 @@ def run(ctx) -> list[Row]:
 
 
 def _ingest(ctx, org, name: str, data: bytes) -> tuple[float, float]:
-    from empathy_site.tenancy.context import tenant_scope
+    from empathy_site.tenancy.context import activate_without_transaction, deactivate, tenant_scope
     from interviews import services
 
     started = time.perf_counter()
     with ctx.profiled():
-        with tenant_scope(org):  # the upload request
+        with tenant_scope(org):  # the upload request's transaction
             interview = services.interview_upload(upload=services.Upload(name=name, data=data))
         uploaded = time.perf_counter()
-        with tenant_scope(org):  # the worker's task
+        # As the worker runs it (TenantTask, single_transaction=False): the org is
+        # active and the service commits its claim and its result separately.
+        token = activate_without_transaction(org.pk)
+        try:
             result = services.interview_process(interview_id=interview.pk)
+        finally:
+            deactivate(token)
     finished = time.perf_counter()
     if result is None or result.status != result.Status.READY:
         raise RuntimeError(f"{name} was not processed: {getattr(result, 'error', 'claimed elsewhere')}")
@@ -123,7 +129,7 @@ def _reference_interviews(org_id: int, transcripts: list[Transcript]) -> list[tu
         speakers = SpeakerMapping.objects.bulk_create(
             [
                 SpeakerMapping(organization_id=org_id, interview=interview, label=label)
-                for interview, t in zip(interviews, transcripts)
+                for interview, t in zip(interviews, transcripts, strict=True)
                 for label in sorted({turn.speaker for turn in t.turns})
             ],
             batch_size=1000,
@@ -165,7 +171,7 @@ def _mean(values: list[float]) -> float:
 
 
 def _rows(count, utterances, upload, process, staged: Reference, plain: Reference | None) -> list[Row]:
-    service = [u + p for u, p in zip(upload, process)]
+    service = [u + p for u, p in zip(upload, process, strict=True)]
     total, staged_total = sum(service), sum(staged.times)
     rows = [
         Row(f"ingest {count:,} transcripts ({utterances:,} utt.): total", total, "s", staged_total,
@@ -176,6 +182,8 @@ def _rows(count, utterances, upload, process, staged: Reference, plain: Referenc
     rows += [
         Row("one-hour transcript ready (upload+process): p95", _p95(service), "s", _p95(staged.times),
             f"{staged.loader.label}, p95", f"< {READY_TARGET_S:.1f} s", _p95(service) < READY_TARGET_S),
+        Row("one-hour transcript ready: max", max(service), "s", max(staged.times),
+            f"{staged.loader.label}, max", "", None),
         Row("one-hour transcript ready: mean", _mean(service), "s", _mean(staged.times),
             f"{staged.loader.label}, mean", "", None),
         Row("  of which interview_upload: mean", _mean(upload), "s", None, "", "", None),

@@ -46,7 +46,7 @@ def render_table(rows: list[Row]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 
     def fmt(cells):
-        return " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
     rule = "-+-".join("-" * width for width in widths)
     return "\n".join([fmt(header), rule, *(fmt(cells) for cells in lines[1:])])

@@ -71,7 +71,7 @@ def _timed(texts: list[str]) -> list[Turn]:
     words = [max(1, len(t.split())) for t in texts]
     per_word = (HOUR_MS - GAP_MS * len(texts)) / sum(words)
     turns, clock = [], 0
-    for index, (text, count) in enumerate(zip(texts, words)):
+    for index, (text, count) in enumerate(zip(texts, words, strict=True)):
         length = max(400, int(count * per_word))
         turns.append(Turn(SPEAKERS[index % 2], clock, clock + length, text))
         clock += length + GAP_MS

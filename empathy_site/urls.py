@@ -1,13 +1,15 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from empathy_site import health, views
 from empathy_site.tenancy import views as tenancy_views
+from empathy_site.tenancy.api.base import SchemaView
 
 api_v1 = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("interviews.api.urls")),
+    path("", include("personas.api.urls")),
 ]
 
 org_patterns = [
@@ -18,7 +20,9 @@ org_patterns = [
     path("settings/api-keys/", tenancy_views.ApiKeysView.as_view(), name="api_keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
     path("settings/audit/", tenancy_views.AuditLogView.as_view(), name="audit_log"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("", include("interviews.urls")),
+    path("", include("personas.urls")),
 ]
 
 urlpatterns = [

@@ -4,13 +4,32 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from empathy_site.tenancy.api.errors import api_not_found, api_server_error
+from django.utils import timezone
+
+from empathy_site.tenancy.models import Notification
+from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView
 from interviews.selectors import organization_overview
 
 
 class DashboardView(OrgView):
     def get(self, request):
-        return render(request, "dashboard.html", {"overview": organization_overview()})
+        notifications = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+        return render(request, "dashboard.html", {"overview": organization_overview(), "notifications": notifications})
+
+
+class NotificationsView(OrgView):
+    """Everything the signed-in member was told; POST marks it all read."""
+
+    write_permission = Perm.VIEW
+
+    def get(self, request):
+        notifications = Notification.objects.filter(user=request.user)[:100]
+        return render(request, "notifications.html", {"notifications": notifications})
+
+    def post(self, request):
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications", org_slug=self.organization.slug)
 
 
 @require_POST

@@ -15,7 +15,7 @@ class UploadForm(forms.Form):
         label="Transcripts",
         help_text="WebVTT, SRT, plain text, Word or JSON exports from Zoom, Teams, Meet, Otter and caption tools.",
     )
-    study = forms.ModelChoiceField(queryset=Study.unscoped.none(), required=False, to_field_name="public_id")
+    study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +110,7 @@ class HighlightForm(forms.Form):
 
 
 class TagForm(forms.ModelForm):
-    parent = forms.ModelChoiceField(queryset=Tag.unscoped.none(), required=False, to_field_name="public_id",
+    parent = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False, to_field_name="public_id",
                                     empty_label="— top level —")
 
     class Meta:
@@ -136,7 +136,7 @@ class TagForm(forms.ModelForm):
 
 
 class TagMergeForm(forms.Form):
-    into = forms.ModelChoiceField(queryset=Tag.unscoped.none(), to_field_name="public_id", label="Merge into")
+    into = forms.ModelChoiceField(queryset=Tag.objects.none(), to_field_name="public_id", label="Merge into")
 
     def __init__(self, *args, exclude=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,8 +148,8 @@ class TagMergeForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=300, label="Search evidence")
-    study = forms.ModelChoiceField(queryset=Study.unscoped.none(), required=False, to_field_name="public_id", empty_label="Any study")
-    tag = forms.ModelChoiceField(queryset=Tag.unscoped.none(), required=False, to_field_name="public_id", empty_label="Any tag")
+    study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id", empty_label="Any study")
+    tag = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False, to_field_name="public_id", empty_label="Any tag")
     attribute = forms.RegexField(
         regex=r"^[\w\- ]{1,60}=.{0,200}$", required=False, label="Participant attribute",
         error_messages={"invalid": "Write it as key=value, e.g. role=procurement."},

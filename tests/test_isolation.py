@@ -20,7 +20,7 @@ from .interviews.factories import ParticipantFactory, StudyFactory, UtteranceFac
 # Pages about the whole organisation (no object id in the URL); the not-a-member walk covers them.
 ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
-    "patterns_matrix_csv", "patterns_cooccurrence_csv",
+    "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
 }
 # Routes with no tenant object in them (checked here only for existing).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
@@ -62,6 +62,14 @@ def b_objects(org_b, charlie):
         objects["highlight"] = services.highlight_create(
             interview=interview, span=services.Span(utterance.position, 0, utterance.position, 3), tags=[objects["tag"]]
         )
+        from personas import services as persona_services
+
+        persona = persona_services.persona_create(name="B persona")
+        claim = persona_services.claim_create(persona=persona, kind="goal", statement="B goal")
+        objects.update(
+            persona=persona, claim=claim,
+            citation=persona_services.citation_create(claim=claim, highlight=objects["highlight"]),
+        )
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["user"] = charlie.user
@@ -78,10 +86,14 @@ KWARG_OBJECTS = {
     "user_id": "user",
     "tag_id": "tag",
     "highlight_id": "highlight",
+    "persona_id": "persona",
+    "claim_id": "claim",
+    "citation_id": "citation",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
+    "persona": "persona", "claim": "claim", "citation": "citation",
 }
 
 
@@ -113,7 +125,7 @@ def test_every_route_is_known_to_this_test():
         for kwarg in kwarg_names:
             known = kwarg in KWARG_OBJECTS or kwarg == "org_slug" or (kwarg == "id" and name.split("-")[0] in API_BASENAMES)
             assert known, f"{name}: URL argument {kwarg!r} is not covered by the isolation test"
-        assert set(kwarg_names) - {"org_slug"} or name in ORG_WIDE_ROUTES or name.endswith(("-list", "-bulk", "_list")), (
+        assert set(kwarg_names) - {"org_slug"} or name in ORG_WIDE_ROUTES or name.endswith(("-list", "-bulk", "_list", "-detail")), (
             f"{name}: no object in the URL; add it to ORG_WIDE_ROUTES or to the object checks"
         )
 
@@ -173,7 +185,7 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews"):
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

@@ -94,3 +94,17 @@ def tenant_atomic():
     with transaction.atomic():
         bind_transaction_to_org(org_id)
         yield
+
+
+# No organisation has id 0 (ids start at 1), so queries built under it match nothing.
+INTROSPECTION_ORG_ID = 0
+
+
+@contextlib.contextmanager
+def introspection_scope():
+    """For code that builds querysets without a tenant to learn their shape (OpenAPI generation)."""
+    token = _active_org_id.set(INTROSPECTION_ORG_ID)
+    try:
+        yield
+    finally:
+        _active_org_id.reset(token)

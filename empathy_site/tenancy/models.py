@@ -151,6 +151,10 @@ class TenantManager(models.Manager):
     def get_queryset(self):
         return super().get_queryset().filter(organization_id=require_org_id())
 
+    def none(self):
+        # An empty queryset can't leak anything; libraries build them at import/introspection time.
+        return super().get_queryset().none()
+
 
 class TenantModel(models.Model):
     """Base of every tenant-owned table.
@@ -186,3 +190,29 @@ class TenantModel(models.Model):
                 f"while organisation {active} is active."
             )
         super().save(*args, **kwargs)
+
+
+class Notification(TenantModel):
+    """Something a member should look at: a persona needing review, a message losing its evidence."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=500)
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["organization", "user", "read_at"], name="notification_org_user_idx")]
+        ordering = ["-created_at", "-id"]
+
+
+class Tombstone(TenantModel):
+    """A deleted object, recorded so sync consumers can see deletions. Holds no content."""
+
+    object_type = models.CharField(max_length=40)
+    object_id = models.UUIDField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["organization", "deleted_at"], name="tombstone_org_deleted_idx")]

@@ -115,11 +115,20 @@ def highlight_bulk_create(*, items: list[dict], by=None) -> list[Highlight]:
     return created
 
 
+def _evidence_change(highlight_ids, reason: str):
+    # Personas build on highlights; they re-check their claims when evidence changes.
+    from personas.services import evidence_change
+
+    return evidence_change(highlights=highlight_ids, reason=reason)
+
+
 @tenant_atomic()
 def highlight_update(*, highlight: Highlight, span: Span | None = None, note: str | None = None,
                      tags=None, by=None) -> Highlight:
     if span is not None:
-        _apply_span(highlight, highlight.interview, span)
+        with _evidence_change([highlight.pk], "A cited highlight was edited"):
+            _apply_span(highlight, highlight.interview, span)
+            highlight.save()
     if note is not None:
         highlight.note = note
     highlight.save()
@@ -154,7 +163,8 @@ def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
 
 @tenant_atomic()
 def highlight_delete(*, highlight: Highlight, by=None) -> None:
-    highlight.delete()
+    with _evidence_change([highlight.pk], "A cited highlight was deleted"):
+        highlight.delete()
 
 
 def highlights_refresh_participants(*, interview: Interview) -> None:
@@ -175,4 +185,5 @@ def highlights_refresh_participants(*, interview: Interview) -> None:
         if participant_id != highlight.participant_id:
             highlight.participant_id = participant_id
             changed.append(highlight)
-    Highlight.objects.bulk_update(changed, ["participant"])
+    with _evidence_change([h.pk for h in changed], "Who speaks in a cited highlight changed"):
+        Highlight.objects.bulk_update(changed, ["participant"])

@@ -79,11 +79,14 @@ def _participant_save(participant: Participant) -> Participant:
 
 @tenant_atomic()
 def participant_delete(*, participant: Participant, by=None, request=None) -> None:
+    from personas.services import evidence_change
+
     audit_record(
         action="participant_deleted", organization=participant.organization, actor=by,
         target=participant, target_label=participant.pseudonym, request=request,
     )
-    participant.delete()
+    with evidence_change(highlights=participant.highlights.all(), reason=f"Participant {participant.pseudonym} was deleted"):
+        participant.delete()
 
 
 # Studies ---------------------------------------------------------------------
@@ -370,8 +373,11 @@ def interview_delete(*, interview: Interview, by=None, request=None) -> None:
         action="interview_deleted", organization=interview.organization, actor=by, target=interview,
         request=request, details={"utterances": interview.utterance_count},
     )
+    from personas.services import evidence_change
+
     file_name, storage = interview.original_file.name, interview.original_file.storage
-    interview.delete()
+    with evidence_change(highlights=interview.highlights.all(), reason=f"The interview “{interview.title}” was deleted"):
+        interview.delete()
     # The file goes only once the deletion is committed; a rollback keeps both.
     if file_name:
         transaction.on_commit(lambda: storage.delete(file_name))

@@ -10,6 +10,11 @@
   });
 
   document.addEventListener("click", function (event) {
+    var confirmButton = event.target.closest("[data-confirm-click]");
+    if (confirmButton && !window.confirm(confirmButton.dataset.confirmClick)) {
+      event.preventDefault();
+      return;
+    }
     var close = event.target.closest(".flash-close");
     if (close) {
       close.closest(".flash").remove();

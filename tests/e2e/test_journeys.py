@@ -149,3 +149,37 @@ def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, l
         tags = set(Highlight.objects.values_list("tags__name", flat=True))
     assert quotes == ["failed us", "three vendors"] and tags == {"Comparison"}
     assert page.locator(".highlight-item").count() == 2
+
+
+def test_researcher_builds_and_publishes_a_persona(page, live_server, screenshot):
+    call_command("seed_demo")
+    sign_in(page, live_server, "researcher@demo.example")
+    page.wait_for_url(f"{live_server.url}/o/demo/")
+    page.get_by_role("link", name="Personas").click()
+    page.get_by_label("Name").fill("Cautious Procurement Lead")
+    page.get_by_label("Summary").fill("Compares vendors carefully and needs to defend the choice.")
+    page.get_by_role("textbox", name="Segment").fill("role: procurement")
+    page.get_by_role("button", name="Create and add claims").click()
+    page.get_by_label("Kind").select_option("behaviour")
+    page.get_by_label("Statement").fill("Compares several vendors side by side in a spreadsheet before signing")
+    page.get_by_role("button", name="Add claim").click()
+
+    finder = page.get_by_label("Find evidence for this claim")
+    finder.fill("compare*")
+    results = page.locator(".finder-results li")
+    results.first.wait_for()
+    assert results.count() >= 2
+    results.nth(0).get_by_role("button", name="Cite", exact=True).click()
+    page.get_by_label("Find evidence for this claim").fill("compare*")
+    page.locator(".finder-results li", has=page.get_by_role("button", name="Cite", exact=True)).first.wait_for()
+    page.locator(".finder-results li", has=page.get_by_role("button", name="Cite", exact=True)).first.get_by_role(
+        "button", name="Cite", exact=True).click()
+    assert page.locator(".citation-list li").count() == 2
+    screenshot(page, "persona-editor")
+
+    page.get_by_role("link", name="Done").click()
+    page.get_by_role("button", name="Publish").click()
+    assert page.get_by_text("Published as version 1").is_visible()
+    page.locator("details.claim summary").first.click()
+    assert page.locator("details.claim[open] .evidence").count() == 2
+    screenshot(page, "persona")

@@ -1,0 +1,11 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import CitationViewSet, ClaimViewSet, EvidencePolicyView, PersonaViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("personas", PersonaViewSet, basename="persona")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("citations", CitationViewSet, basename="citation")
+
+urlpatterns = [path("evidence-policy/", EvidencePolicyView.as_view(), name="evidence-policy-detail"), *router.urls]

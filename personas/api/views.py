@@ -1,0 +1,175 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
+from empathy_site.tenancy.api.errors import error_body
+from empathy_site.tenancy.roles import Perm
+from interviews.api.views import resolve
+from interviews.models import Highlight
+
+from .. import selectors, services
+from ..models import Citation, Claim, Persona
+from .serializers import (
+    CitationSerializer,
+    CitationWriteSerializer,
+    ClaimSerializer,
+    ClaimUpdateSerializer,
+    ClaimWriteSerializer,
+    EvidencePolicySerializer,
+    PersonaSerializer,
+    PersonaVersionSerializer,
+    PolicyShortfallSerializer,
+)
+
+def _citations():
+    return Citation.objects.select_related("claim", "highlight__participant")
+
+
+def _claims_by_persona(persona_ids) -> dict:
+    """Claims with strength and citations for a page of personas: three queries, whatever the page size."""
+    policy = selectors.evidence_policy()
+    grouped: dict = {}
+    claims = selectors.claims_with_strength(persona_ids=persona_ids, policy=policy).select_related("persona")
+    for claim in claims.prefetch_related(Prefetch("citations", queryset=_citations())):
+        claim.strength = selectors.strength_level(claim, policy)
+        claim.shortfalls = selectors.claim_shortfalls(claim, policy)
+        grouped.setdefault(claim.persona_id, []).append(claim)
+    return grouped
+
+
+@extend_schema_view(
+    publish=extend_schema(request=None, responses={
+        200: PersonaVersionSerializer,
+        400: OpenApiResponse(PolicyShortfallSerializer(many=True), description="Claims that fall short, with reasons"),
+    }),
+)
+class PersonaViewSet(TenantModelViewSet):
+    model = Persona
+    serializer_class = PersonaSerializer
+    filterset_fields = ["status"]
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("owner")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["claims_by_persona"] = getattr(self, "_claims_cache", {})
+        return context
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._claims_cache = _claims_by_persona([p.pk for p in page])
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        persona = self.get_object()
+        self._claims_cache = _claims_by_persona([persona.pk])
+        return Response(self.get_serializer(persona).data)
+
+    def _fresh(self, persona):
+        self._claims_cache = _claims_by_persona([persona.pk])
+        return self.get_queryset().get(pk=persona.pk)
+
+    def service_create(self, data):
+        return self._fresh(services.persona_create(by=self.actor, **data))
+
+    def service_update(self, instance, data):
+        return self._fresh(services.persona_update(persona=instance, by=self.actor, **data))
+
+    def service_delete(self, instance):
+        services.persona_delete(persona=instance, by=self.actor, request=self.request)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, *args, **kwargs):
+        persona = self.get_object()
+        try:
+            version = services.persona_publish(persona=persona, by=self.actor)
+        except services.PolicyNotMet as refused:
+            details = [
+                {"claim": str(s.claim.public_id), "statement": s.claim.statement, "reasons": s.reasons}
+                for s in refused.report
+            ]
+            return Response(error_body("policy_not_met", refused.messages[0], {"claims": details}), status=status.HTTP_400_BAD_REQUEST)
+        return Response(PersonaVersionSerializer(version).data)
+
+    @extend_schema(responses=PersonaVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def versions(self, request, *args, **kwargs):
+        versions = selectors.persona_versions(persona=self.get_object())
+        return Response({"results": PersonaVersionSerializer(versions, many=True).data, "next": None})
+
+
+@extend_schema_view(
+    create=extend_schema(request=ClaimWriteSerializer, responses={201: ClaimSerializer}),
+    update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+    partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+)
+class ClaimViewSet(TenantModelViewSet):
+    model = Claim
+    serializer_class = ClaimSerializer
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("persona").prefetch_related(Prefetch("citations", queryset=_citations()))
+
+    def create(self, request, *args, **kwargs):
+        serializer = ClaimWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        persona = resolve(Persona, data.pop("persona"), "persona")
+        claim = services.claim_create(persona=persona, by=self.actor, **data)
+        return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        claim = self.get_object()
+        serializer = ClaimUpdateSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.claim_update(claim=claim, by=self.actor, **serializer.validated_data)
+        return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
+
+    def service_delete(self, instance):
+        services.claim_delete(claim=instance, by=self.actor)
+
+
+@extend_schema_view(create=extend_schema(request=CitationWriteSerializer, responses={201: CitationSerializer}))
+class CitationViewSet(TenantModelViewSet):
+    model = Citation
+    serializer_class = CitationSerializer
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("claim", "highlight__participant")
+
+    def create(self, request, *args, **kwargs):
+        serializer = CitationWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        citation = services.citation_create(
+            claim=resolve(Claim, data["claim"], "claim"), highlight=resolve(Highlight, data["highlight"], "highlight"),
+            stance=data["stance"], note=data["note"], by=self.actor,
+        )
+        return Response(CitationSerializer(self.get_queryset().get(pk=citation.pk)).data, status=status.HTTP_201_CREATED)
+
+    def service_delete(self, instance):
+        services.citation_delete(citation=instance, by=self.actor)
+
+
+class EvidencePolicyView(OrgAPIView):
+    """The organisation's evidence policy. Reading needs any role; changing it needs an admin."""
+
+    write_permission = Perm.MANAGE_ORG
+
+    @extend_schema(responses=EvidencePolicySerializer)
+    def get(self, request):
+        return Response(EvidencePolicySerializer(selectors.evidence_policy()).data)
+
+    @extend_schema(request=EvidencePolicySerializer, responses=EvidencePolicySerializer)
+    def patch(self, request):
+        serializer = EvidencePolicySerializer(selectors.evidence_policy(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        policy = services.evidence_policy_update(by=self.actor, request=request, **serializer.validated_data)
+        return Response(EvidencePolicySerializer(policy).data)
+
+

@@ -1,0 +1,80 @@
+import pytest
+from rest_framework.test import APIClient
+
+from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.services import api_key_create
+
+from .fixtures import evidence  # noqa: F401
+
+
+@pytest.fixture
+def api(evidence):
+    _, raw = api_key_create(organization=evidence["org"], name="crm", scopes=["read", "write"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_build_and_publish_through_the_api(api, evidence):
+    h = evidence["h"]
+    persona = api.post("/api/v1/personas/", {"name": "Careful Buyer", "segment": {"role": "procurement"}}, format="json")
+    assert persona.status_code == 201, persona.content
+    pid = persona.json()["id"]
+    claim = api.post("/api/v1/claims/", {"persona": pid, "kind": "behaviour", "statement": "Compares vendors"}, format="json")
+    assert claim.status_code == 201
+    cid = claim.json()["id"]
+    first = api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["ana1"].public_id)}, format="json")
+    assert first.status_code == 201 and first.json()["quote"]
+    refused = api.post(f"/api/v1/personas/{pid}/publish/")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "policy_not_met" and error["details"]["claims"][0]["claim"] == cid
+    assert any("2 supporting citations, has 1" in r for r in error["details"]["claims"][0]["reasons"])
+    api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["ben"].public_id)}, format="json")
+    api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["cy"].public_id), "stance": "contradicts"}, format="json")
+    published = api.post(f"/api/v1/personas/{pid}/publish/")
+    assert published.status_code == 200 and published.json()["number"] == 1
+    detail = api.get(f"/api/v1/personas/{pid}/").json()
+    assert detail["status"] == "published" and detail["current_version"] == 1
+    strength = detail["claims"][0]["strength"]
+    assert (strength["participants"], strength["supporting_citations"], strength["contradicting_citations"]) == (2, 2, 1)
+    assert len(detail["claims"][0]["citations"]) == 3
+    versions = api.get(f"/api/v1/personas/{pid}/versions/").json()["results"]
+    assert [v["number"] for v in versions] == [1] and versions[0]["snapshot"]["claims"][0]["statement"] == "Compares vendors"
+
+
+def test_duplicate_citation_and_unknown_highlight_are_400(api, evidence):
+    pid = api.post("/api/v1/personas/", {"name": "P"}, format="json").json()["id"]
+    cid = api.post("/api/v1/claims/", {"persona": pid, "kind": "goal", "statement": "g"}, format="json").json()["id"]
+    body = {"claim": cid, "highlight": str(evidence["h"]["ana1"].public_id)}
+    assert api.post("/api/v1/citations/", body, format="json").status_code == 201
+    assert api.post("/api/v1/citations/", body, format="json").status_code == 400
+    unknown = api.post("/api/v1/citations/", {"claim": cid, "highlight": "00000000-0000-0000-0000-000000000000"}, format="json")
+    assert unknown.status_code == 400 and "highlight" in unknown.json()["error"]["message"]
+    bad_kind = api.post("/api/v1/claims/", {"persona": pid, "kind": "vibe", "statement": "g"}, format="json")
+    assert bad_kind.status_code == 400
+
+
+def test_persona_list_runs_constant_queries(api, evidence, django_assert_max_num_queries):
+    from personas import services
+
+    with tenant_scope(evidence["org"]):
+        for n in range(6):
+            persona = services.persona_create(name=f"P{n}")
+            for m in range(3):
+                claim = services.claim_create(persona=persona, kind="goal", statement=f"g{m}")
+                services.citation_create(claim=claim, highlight=evidence["h"]["ana1"])
+    with django_assert_max_num_queries(12):
+        body = api.get("/api/v1/personas/").json()
+    assert len(body["results"]) == 6 and all(len(p["claims"]) == 3 for p in body["results"])
+
+
+def test_policy_is_admin_only_to_change(api, evidence, client, member_factory):
+    assert api.get("/api/v1/evidence-policy/").json()["min_citations"] == 2
+    assert api.patch("/api/v1/evidence-policy/", {"min_citations": 3}, format="json").status_code == 403
+    admin = APIClient()
+    admin.force_login(evidence["owner"])
+    response = admin.patch("/api/v1/evidence-policy/", {"min_citations": 3}, format="json", HTTP_X_ORGANIZATION=evidence["org"].slug)
+    assert response.status_code == 200 and response.json()["min_citations"] == 3
+    bad = admin.patch("/api/v1/evidence-policy/", {"min_participants": 9}, format="json", HTTP_X_ORGANIZATION=evidence["org"].slug)
+    assert bad.status_code == 400
