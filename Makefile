@@ -28,6 +28,7 @@ worker: venv
 	$(VENV)/bin/celery -A empathy_site worker --loglevel=info --concurrency=2
 
 bench: venv
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@$(PY) -m bench $(BENCH_ARGS)
 
 lint: venv

@@ -53,9 +53,9 @@ def discover(only: str | None) -> list[str]:
 
 
 def setup(media_root: str):
-    """Environment, database, migrations as owner, then the runtime role. Returns (url, role)."""
-    url = database.configure_environment(media_root)
-    db_name = database.ensure_database(url)
+    """Environment, database, migrations as owner, then the runtime role. Returns (url, role, throwaway)."""
+    url, throwaway = database.configure_environment(media_root)
+    db_name = database.ensure_database(url, fresh=throwaway)
 
     import django
 
@@ -64,14 +64,15 @@ def setup(media_root: str):
     from django.db import connection
 
     role = settings.DATABASE_APP_ROLE
-    print(f"bench: database {db_name}; migrating as the owner, measuring as {role}", flush=True)
+    kind = "fresh, dropped after the run" if throwaway else "from DATABASE_URL, kept"
+    print(f"bench: database {db_name} ({kind}); migrating as the owner, measuring as {role}", flush=True)
     database.ensure_app_role(connection, role)
     database.migrate_as_owner()
     database.become_app_role(role)
     stale = database.delete_stale_bench_organizations()
     if stale:
         print(f"bench: removed {stale} organisation(s) left by an interrupted run", flush=True)
-    return url, role
+    return url, role, throwaway
 
 
 def run_all(names, ctx) -> tuple[list[report.Row], list[str]]:
@@ -105,12 +106,16 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     names = discover(args.only)
     with tempfile.TemporaryDirectory(prefix="empathy-bench-media-") as media_root:
-        url, role = setup(media_root)
+        url, role, throwaway = setup(media_root)
         from .context import Context
 
-        ctx = Context(scale=args.scale, database_url=url, app_role=role,
+        ctx = Context(scale=args.scale, database_url=url, app_role=role, delete_organizations=not throwaway,
                       profiler=cProfile.Profile() if args.profile else None)
-        rows, crashed = run_all(names, ctx)
+        try:
+            rows, crashed = run_all(names, ctx)
+        finally:
+            if throwaway:
+                database.drop_database(url)
 
     print()
     print(report.render_table(rows))

@@ -15,6 +15,8 @@ class Context:
     scale: float
     database_url: str
     app_role: str
+    # False when the whole database is dropped after the run anyway.
+    delete_organizations: bool = True
     # Set with --profile: benchmarks enable it around the measured application code only.
     profiler: cProfile.Profile | None = None
     _org_ids: list[int] = field(default_factory=list)
@@ -48,4 +50,6 @@ class Context:
 
     def cleanup(self) -> None:
         while self._org_ids:
-            database.delete_organization(self._org_ids.pop())
+            org_id = self._org_ids.pop()
+            if self.delete_organizations:
+                database.delete_organization(org_id)

@@ -35,5 +35,7 @@ def seed_demo() -> tuple[Organization, list[tuple[str, str, str]]]:
 def seed_demo_content(org: Organization) -> None:
     """Sample studies and transcripts; filled in by the apps that own them."""
     from interviews.demo import seed_interviews
+    from personas.demo import seed_personas
 
     seed_interviews(org)
+    seed_personas(org)

@@ -1,8 +1,9 @@
 from django import forms
 
 from interviews.forms import AttributesField
+from interviews.models import Highlight
 
-from .models import Claim, Citation, EvidencePolicy, Persona
+from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Persona
 
 
 class PersonaForm(forms.ModelForm):
@@ -48,3 +49,56 @@ class EvidencePolicyForm(forms.ModelForm):
 
     def _post_clean(self):
         pass
+
+
+SCALE = [(n, str(n)) for n in range(1, 6)]
+
+
+class MessageMetaForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    channel = forms.ChoiceField(choices=Message.Channel.choices)
+
+
+class MessageRevisionForm(forms.Form):
+    """The words, the targets and the assumption check: one form, answered on every save."""
+
+    target_personas = forms.ModelMultipleChoiceField(
+        queryset=Persona.objects.none(), to_field_name="public_id", required=False,
+        widget=forms.CheckboxSelectMultiple, label="Who is it for?",
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 7}), label="Message", max_length=20000)
+    basis = forms.ChoiceField(choices=AssumptionCheck.Basis.choices, widget=forms.RadioSelect,
+                              label="What does this message rest on?")
+    claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none(), to_field_name="public_id", required=False,
+                                            widget=forms.CheckboxSelectMultiple, label="Persona claims it rests on")
+    highlights = forms.ModelMultipleChoiceField(queryset=Highlight.objects.none(), to_field_name="public_id",
+                                                required=False, widget=forms.MultipleHiddenInput)
+    own_taste = forms.TypedChoiceField(choices=SCALE, coerce=int, widget=forms.RadioSelect,
+                                       label="Would you, personally, find this compelling?")
+    predicted_reaction = forms.TypedChoiceField(choices=SCALE, coerce=int, widget=forms.RadioSelect,
+                                                label="How do you predict the customer will react?")
+    predicted_customer_words = forms.CharField(max_length=1000, required=False,
+                                               label="In their words, what would the customer say?")
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
+                                label="Why do you believe that?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_personas"].queryset = Persona.objects.exclude(status=Persona.Status.ARCHIVED).order_by("name")
+        self.fields["claims"].queryset = Claim.objects.select_related("persona")
+        self.fields["highlights"].queryset = Highlight.objects.all()
+
+    def check_answers(self):
+        from .services import CheckAnswers
+
+        data = self.cleaned_data
+        return CheckAnswers(
+            basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
+            predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
+            claims=list(data["claims"]), highlights=list(data["highlights"]),
+        )
+
+
+class ApproveForm(forms.Form):
+    override_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+                                      label="Reason for approving without grounding")

@@ -17,3 +17,18 @@ urlpatterns = [
     path("citations/<uuid:citation_id>/delete/", views.CitationDeleteView.as_view(), name="citation_delete"),
     path("settings/evidence-policy/", views.EvidencePolicyView.as_view(), name="evidence_policy"),
 ]
+
+from . import message_views  # noqa: E402
+
+urlpatterns += [
+    path("messages/", message_views.MessageListView.as_view(), name="message_list"),
+    path("messages/new/", message_views.MessageCreateView.as_view(), name="message_create"),
+    path("messages/evidence-panel/", message_views.EvidencePanelView.as_view(), name="message_evidence_panel"),
+    path("messages/highlight-picker/", message_views.HighlightPickerView.as_view(), name="message_highlight_picker"),
+    path("messages/insights/", message_views.InsightsView.as_view(), name="message_insights"),
+    path("messages/insights.csv", message_views.InsightsCsvView.as_view(), name="message_insights_csv"),
+    path("messages/<uuid:message_id>/", message_views.MessageDetailView.as_view(), name="message_detail"),
+    path("messages/<uuid:message_id>/revise/", message_views.MessageReviseView.as_view(), name="message_revise"),
+    path("messages/<uuid:message_id>/approve/", message_views.MessageApproveView.as_view(), name="message_approve"),
+    path("messages/<uuid:message_id>/meta/", message_views.MessageMetaView.as_view(), name="message_meta"),
+]

@@ -21,6 +21,7 @@ from .interviews.factories import ParticipantFactory, StudyFactory, UtteranceFac
 ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
+    "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
 }
 # Routes with no tenant object in them (checked here only for existing).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
@@ -69,6 +70,10 @@ def b_objects(org_b, charlie):
         objects.update(
             persona=persona, claim=claim,
             citation=persona_services.citation_create(claim=claim, highlight=objects["highlight"]),
+            message=persona_services.message_create(
+                title="B message", channel="email", body="B words", target_personas=[persona],
+                check=persona_services.CheckAnswers(basis="preference", own_taste=3, predicted_reaction=3),
+            ),
         )
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
@@ -89,11 +94,12 @@ KWARG_OBJECTS = {
     "persona_id": "persona",
     "claim_id": "claim",
     "citation_id": "citation",
+    "message_id": "message",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
-    "persona": "persona", "claim": "claim", "citation": "citation",
+    "persona": "persona", "claim": "claim", "citation": "citation", "message": "message",
 }
 
 
@@ -185,7 +191,7 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations"):
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

@@ -1,11 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .message_views import MessageViewSet
 from .views import CitationViewSet, ClaimViewSet, EvidencePolicyView, PersonaViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("personas", PersonaViewSet, basename="persona")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("citations", CitationViewSet, basename="citation")
+router.register("messages", MessageViewSet, basename="message")
 
 urlpatterns = [path("evidence-policy/", EvidencePolicyView.as_view(), name="evidence-policy-detail"), *router.urls]

@@ -22,3 +22,8 @@ def avatar_class(persona) -> str:
     """A palette class (the CSP forbids inline colours); unknown colours fall back to the first."""
     colour = (persona.avatar_colour or "").lower()
     return f"avatar-{COLOUR_CLASSES.index(colour) if colour in COLOUR_CLASSES else 0}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, 0) if hasattr(mapping, "get") else 0

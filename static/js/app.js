@@ -211,3 +211,32 @@
   var focused = document.querySelector(".highlight-item.is-focused");
   if (focused) focused.scrollIntoView({ block: "nearest" });
 })();
+
+// Message check: pick highlights found by search into the form (kept when the search changes).
+(function () {
+  "use strict";
+  var chosen = document.querySelector("[data-chosen-highlights]");
+  if (!chosen) return;
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("[data-pick-highlight]");
+    if (!box || !box.checked) return;
+    if (chosen.querySelector('input[value="' + box.value + '"]')) return;
+    var item = document.createElement("li");
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = "highlights";
+    hidden.value = box.value;
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn btn-sm btn-ghost";
+    remove.dataset.unpick = "";
+    remove.textContent = "Remove";
+    item.appendChild(hidden);
+    item.appendChild(document.createTextNode("“" + box.dataset.label + "” "));
+    item.appendChild(remove);
+    chosen.appendChild(item);
+  });
+  chosen.addEventListener("click", function (event) {
+    if (event.target.closest("[data-unpick]")) event.target.closest("li").remove();
+  });
+})();

@@ -156,7 +156,7 @@ def test_researcher_builds_and_publishes_a_persona(page, live_server, screenshot
     sign_in(page, live_server, "researcher@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
     page.get_by_role("link", name="Personas").click()
-    page.get_by_label("Name").fill("Cautious Procurement Lead")
+    page.get_by_label("Name").fill("Risk-Averse Approver")
     page.get_by_label("Summary").fill("Compares vendors carefully and needs to defend the choice.")
     page.get_by_role("textbox", name="Segment").fill("role: procurement")
     page.get_by_role("button", name="Create and add claims").click()

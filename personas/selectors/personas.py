@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interviews.models import Tag
 
-from .models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
+from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
 
 def evidence_policy() -> EvidencePolicy:

@@ -12,8 +12,8 @@ from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership, Notification, Organization, Tombstone
 from interviews.models import Highlight
 
-from . import selectors
-from .models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
+from .. import selectors
+from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
 AVATAR_COLOURS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6"]
 
@@ -70,6 +70,11 @@ def evidence_policy_update(*, by=None, request=None, **values) -> EvidencePolicy
                  target_label="evidence policy", details={"from": before, "to": after})
     personas_recheck(persona_ids=Persona.objects.filter(status=Persona.Status.PUBLISHED).values_list("pk", flat=True),
                      reason="The evidence policy changed")
+    from ..models import AssumptionCheck
+    from .messages import messages_recompute
+
+    messages_recompute(check_ids=AssumptionCheck.objects.exclude(revision__message__status="archived").values_list("pk", flat=True),
+                       reason="The evidence policy changed")
     return policy
 
 
@@ -176,12 +181,16 @@ def claim_update(*, claim: Claim, by=None, **values) -> Claim:
 
 @tenant_atomic()
 def claim_delete(*, claim: Claim, by=None) -> None:
+    from .messages import checks_citing, messages_recompute
+
     persona_id = claim.persona_id
+    checks = checks_citing(claim_ids=[claim.pk])
     for citation in claim.citations.all():
         tombstone(citation, "citation")
     tombstone(claim, "claim")
     claim.delete()
     _touch(persona_id)
+    messages_recompute(check_ids=checks, reason=f"The claim “{claim.statement[:60]}” was deleted")
 
 
 @tenant_atomic()
@@ -203,11 +212,15 @@ def citation_create(*, claim: Claim, highlight: Highlight, stance: str = Citatio
 
 @tenant_atomic()
 def citation_delete(*, citation: Citation, by=None) -> None:
+    from .messages import checks_citing, messages_recompute
+
     persona_id = citation.claim.persona_id
+    checks = checks_citing(claim_ids=[citation.claim_id])
     tombstone(citation, "citation")
     citation.delete()
     _touch(persona_id)
     personas_recheck(persona_ids=[persona_id], reason="A citation was removed")
+    messages_recompute(check_ids=checks, reason="A citation behind a cited claim was removed")
 
 
 # Publishing and re-checking -------------------------------------------------------------
@@ -298,10 +311,15 @@ def evidence_change(*, highlights=None, reason: str):
     takes the citations with it); they are re-checked after it, in the same
     transaction.
     """
+    from .messages import checks_citing, messages_recompute
+
     highlight_ids = list(highlights.values_list("pk", flat=True)) if hasattr(highlights, "values_list") else list(highlights or [])
     affected = selectors.personas_citing(highlight_ids=highlight_ids) if highlight_ids else set()
+    checks = checks_citing(highlight_ids=highlight_ids) if highlight_ids else set()
     yield affected
     if affected:
         personas_recheck(persona_ids=affected, reason=reason)
+    if checks:
+        messages_recompute(check_ids=checks, reason=reason)
 
 

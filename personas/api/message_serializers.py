@@ -1,0 +1,110 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import AssumptionCheck, Message, MessageRevision
+
+
+class AssumptionCheckSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    claims = serializers.SerializerMethodField()
+    highlights = serializers.SerializerMethodField()
+    answered_by = serializers.UUIDField(source="answered_by.public_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AssumptionCheck
+        fields = [
+            "id", "basis", "claims", "highlights", "own_taste", "predicted_reaction", "predicted_customer_words",
+            "rationale", "grounding", "evidence_voices", "projection_risk", "answered_by", "created_at", "recomputed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_claims(self, check):
+        return [str(c.public_id) for c in check.claims.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_highlights(self, check):
+        return [str(h.public_id) for h in check.highlights.all()]
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    target_personas = serializers.SerializerMethodField()
+    author = serializers.UUIDField(source="author.public_id", read_only=True, allow_null=True)
+    assumption_check = AssumptionCheckSerializer(read_only=True)
+
+    class Meta:
+        model = MessageRevision
+        fields = ["id", "number", "body", "target_personas", "author", "assumption_check", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_target_personas(self, revision):
+        return [str(p.public_id) for p in revision.target_personas.all()]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    author = serializers.UUIDField(source="author.public_id", read_only=True, allow_null=True)
+    approved_by = serializers.UUIDField(source="approved_by.public_id", read_only=True, allow_null=True)
+    current_revision = serializers.SerializerMethodField()
+    needs_attention = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "title", "channel", "status", "grounding", "needs_attention", "attention_reason", "author",
+            "revision_count", "current_revision", "approved_by", "approved_at", "override_reason", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RevisionSerializer(allow_null=True))
+    def get_current_revision(self, message):
+        revisions = self.context.get("current_revisions", {})
+        revision = revisions.get(message.pk)
+        return RevisionSerializer(revision).data if revision is not None else None
+
+
+class CheckInputSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=AssumptionCheck.Basis.choices)
+    claims = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=100)
+    highlights = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=100)
+    own_taste = serializers.IntegerField(min_value=1, max_value=5, help_text="Would you, personally, find this compelling? 1-5")
+    predicted_reaction = serializers.IntegerField(min_value=1, max_value=5, help_text="The target persona's predicted reaction, 1-5")
+    predicted_customer_words = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    rationale = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    channel = serializers.ChoiceField(choices=Message.Channel.choices)
+    body = serializers.CharField(max_length=20000)
+    target_personas = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=50)
+    assumption_check = CheckInputSerializer(required=False)
+
+    def validate(self, data):
+        if "assumption_check" not in data:
+            raise serializers.ValidationError(
+                {"assumption_check": "Every message write needs an assumption check: what does it rest on?"}
+            )
+        return data
+
+
+class MessageUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    channel = serializers.ChoiceField(choices=Message.Channel.choices, required=False)
+    status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
+    body = serializers.CharField(max_length=20000, required=False)
+    target_personas = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    assumption_check = CheckInputSerializer(required=False)
+
+    def validate(self, data):
+        if ("body" in data or "target_personas" in data) and "assumption_check" not in data:
+            raise serializers.ValidationError(
+                {"assumption_check": "Changing the words or the targets needs an assumption check: what does it rest on?"}
+            )
+        return data
+
+
+class ApproveSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

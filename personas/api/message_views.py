@@ -1,0 +1,133 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from empathy_site.tenancy.api.base import TenantModelViewSet
+from empathy_site.tenancy.roles import Perm, role_allows
+from interviews.models import Highlight
+
+from .. import services
+from ..models import AssumptionCheck, Claim, Message, MessageRevision, Persona
+from .message_serializers import (
+    ApproveSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    MessageUpdateSerializer,
+    RevisionSerializer,
+)
+
+
+def _resolve_all(model, ids, field):
+    ids = list(dict.fromkeys(ids or []))
+    found = list(model.objects.filter(public_id__in=ids))
+    if len(found) != len(ids):
+        missing = sorted({str(i) for i in ids} - {str(o.public_id) for o in found})
+        raise exceptions.ValidationError({field: f"No {model._meta.verbose_name} with id {', '.join(missing)}."})
+    return found
+
+
+def _check_answers(data) -> services.CheckAnswers:
+    return services.CheckAnswers(
+        basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
+        predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
+        claims=_resolve_all(Claim, data["claims"], "claims"), highlights=_resolve_all(Highlight, data["highlights"], "highlights"),
+    )
+
+
+def _revisions():
+    checks = AssumptionCheck.objects.prefetch_related("claims", "highlights").select_related("answered_by")
+    return MessageRevision.objects.select_related("author").prefetch_related(
+        "target_personas", Prefetch("checks", queryset=checks)
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer}),
+    update=extend_schema(request=MessageUpdateSerializer, responses=MessageSerializer),
+    partial_update=extend_schema(request=MessageUpdateSerializer, responses=MessageSerializer),
+)
+class MessageViewSet(TenantModelViewSet):
+    """Messages. Any write of the body or the targets must carry an assumption_check (400 otherwise)."""
+
+    model = Message
+    serializer_class = MessageSerializer
+    write_permission = Perm.MESSAGES
+    filterset_fields = ["status", "channel", "grounding"]
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("author", "approved_by")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["current_revisions"] = getattr(self, "_current", {})
+        return context
+
+    def _load_current(self, messages):
+        revisions = _revisions().filter(message__in=[m.pk for m in messages])
+        latest = {}
+        for revision in revisions:
+            if revision.number == next(m.revision_count for m in messages if m.pk == revision.message_id):
+                latest[revision.message_id] = revision
+        self._current = latest
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._load_current(page)
+        return page
+
+    def _respond(self, message, code=status.HTTP_200_OK):
+        message = self.get_queryset().get(pk=message.pk)
+        self._load_current([message])
+        return Response(self.get_serializer(message).data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = MessageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        message = services.message_create(
+            title=data["title"], channel=data["channel"], body=data["body"],
+            target_personas=_resolve_all(Persona, data["target_personas"], "target_personas"),
+            check=_check_answers(data["assumption_check"]), by=self.actor,
+        )
+        return self._respond(message, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        message = self.get_object()
+        serializer = MessageUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        meta = {k: data[k] for k in ("title", "channel", "status") if k in data}
+        if "assumption_check" in data:
+            current = _revisions().filter(message=message, number=message.revision_count).first()
+            body = data.get("body", current.body if current else "")
+            targets = (_resolve_all(Persona, data["target_personas"], "target_personas") if "target_personas" in data
+                       else list(current.target_personas.all()) if current else [])
+            services.message_revise(message=message, body=body, target_personas=targets,
+                                    check=_check_answers(data["assumption_check"]), by=self.actor)
+        if meta:
+            services.message_update(message=message, by=self.actor, **meta)
+        return self._respond(message)
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request, *args, **kwargs):
+        revisions = _revisions().filter(message=self.get_object()).order_by("-number")
+        return Response({"results": RevisionSerializer(revisions, many=True).data, "next": None})
+
+    @extend_schema(request=ApproveSerializer, responses=MessageSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        message = self.get_object()
+        serializer = ApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = request.org_grant
+        is_admin = grant[0] == "role" and role_allows(grant[1], Perm.MANAGE_ORG)
+        services.message_approve(message=message, by=self.actor, override_reason=serializer.validated_data["override_reason"],
+                                 is_admin=is_admin, request=request)
+        return self._respond(message)

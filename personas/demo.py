@@ -1,0 +1,37 @@
+"""A published demo persona built on the demo highlights."""
+
+from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.models import User
+from interviews.models import Highlight
+
+from . import services
+from .models import Persona
+
+PERSONA = "Cautious Procurement Lead"
+CLAIMS = [
+    ("behaviour", "Compares several vendors side by side in a spreadsheet before signing",
+     ["compare three vendors side by side", "We compare vendors in spreadsheets because the ERP is too slow to change"]),
+    ("pain_point", "Needs an audit trail that shows who approved a supplier and why",
+     ["failed us during the audit", "The audit trail matters more than speed"]),
+]
+
+
+def seed_personas(org) -> None:
+    with tenant_scope(org):
+        if Persona.objects.filter(name=PERSONA).exists():
+            return
+        owner = User.objects.filter(email="researcher@demo.example").first()
+        persona = services.persona_create(
+            name=PERSONA, summary="Owns supplier choices and must defend them to finance and auditors.",
+            segment={"role": "procurement"}, owner=owner,
+        )
+        for kind, statement, quotes in CLAIMS:
+            claim = services.claim_create(persona=persona, kind=kind, statement=statement)
+            for quote in quotes:
+                highlight = Highlight.objects.filter(quote=quote).first()
+                if highlight is not None:
+                    services.citation_create(claim=claim, highlight=highlight)
+        try:
+            services.persona_publish(persona=persona, by=owner)
+        except services.PolicyNotMet:
+            pass  # stays a draft if the demo evidence is thinner than the policy

@@ -1,0 +1,26 @@
+"""Reads for personas and messages; import from here."""
+
+from .messages import (
+    author_track_record,
+    basis_dashboard,
+    message_list,
+    message_revisions,
+    relevant_evidence,
+    targetable_personas,
+)
+from .personas import (
+    Shortfall,
+    claim_shortfalls,
+    claims_with_strength,
+    evidence_policy,
+    persona_detail,
+    persona_gallery,
+    persona_policy_report,
+    persona_segment_keys,
+    persona_versions,
+    personas_citing,
+    strength_level,
+    version_diff,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,124 @@
+"""Reads for messages: the debiasing panel and the team's picture of where messages come from."""
+
+from collections import OrderedDict
+
+from django.db.models import Avg, Count, F, Prefetch, Q
+from django.db.models.functions import TruncMonth
+
+from ..models import AssumptionCheck, Message, MessageRevision, Persona, RevisionPersona
+from ..models.messages import Grounding
+from .personas import claims_with_strength, claim_shortfalls, evidence_policy, strength_level
+
+BASES = AssumptionCheck.Basis
+
+
+def message_list(*, status: str = "", channel: str = "", attention: bool = False):
+    messages = Message.objects.select_related("author").order_by("-updated_at")
+    if status:
+        messages = messages.filter(status=status)
+    else:
+        messages = messages.exclude(status=Message.Status.ARCHIVED)
+    if channel:
+        messages = messages.filter(channel=channel)
+    if attention:
+        messages = messages.exclude(attention_reason="")
+    return messages
+
+
+def message_revisions(*, message: Message):
+    """Every revision with its check, targets and evidence, in a fixed number of queries."""
+    checks = AssumptionCheck.objects.select_related("answered_by").prefetch_related(
+        "claims__persona", "highlights__participant", "highlights__interview"
+    )
+    return list(
+        MessageRevision.objects.filter(message=message)
+        .select_related("author")
+        .prefetch_related(Prefetch("checks", queryset=checks), "target_personas")
+        .order_by("-number")
+    )
+
+
+def author_track_record(*, user, last: int = 10) -> dict:
+    """Of the writer's last `last` revisions (any message), how many rested on each basis."""
+    recent = list(
+        AssumptionCheck.objects.filter(revision__author=user).order_by("-created_at", "-id").values_list("basis", flat=True)[:last]
+    )
+    counts = {basis: recent.count(basis) for basis in BASES.values}
+    return {"total": len(recent), "counts": counts, "labels": dict(BASES.choices),
+            "preference_share": round(100 * counts[BASES.PREFERENCE] / len(recent)) if recent else 0}
+
+
+def relevant_evidence(*, personas, limit: int = 6):
+    """The targeted personas' claims, best-supported first: what the writer could rest the message on."""
+    persona_ids = [p.pk for p in personas]
+    if not persona_ids:
+        return []
+    policy = evidence_policy()
+    claims = list(claims_with_strength(persona_ids=persona_ids, policy=policy).select_related("persona"))
+    for claim in claims:
+        claim.strength = strength_level(claim, policy)
+        claim.shortfalls = claim_shortfalls(claim, policy)
+    claims.sort(key=lambda c: (-c.participant_count, -c.support_count, c.persona.name))
+    return claims[:limit] if limit else claims
+
+
+def targetable_personas():
+    return Persona.objects.exclude(status=Persona.Status.ARCHIVED).order_by("name")
+
+
+def _share_rows(rows, key):
+    """{key: {"total": n, basis: count, ..., "pct": {basis: percent}}} from (key, basis, count) rows."""
+    table: OrderedDict = OrderedDict()
+    for row in rows:
+        entry = table.setdefault(row[key], {"total": 0, **{b: 0 for b in BASES.values}})
+        entry[row["basis"]] += row["n"]
+        entry["total"] += row["n"]
+    for entry in table.values():
+        entry["pct"] = {b: round(100 * entry[b] / entry["total"]) if entry["total"] else 0 for b in BASES.values}
+        # Where each basis's segment starts in a stacked bar (percent).
+        offset, entry["offsets"] = 0, {}
+        for b in BASES.values:
+            entry["offsets"][b] = offset
+            offset += entry["pct"][b]
+    return table
+
+
+def basis_dashboard() -> dict:
+    """Share of revisions by basis: over time, by channel, by persona, by author; the taste/prediction gap."""
+    checks = AssumptionCheck.objects.all()
+    by_month = _share_rows(
+        checks.annotate(month=TruncMonth("created_at")).values("month", "basis").annotate(n=Count("id")).order_by("month"),
+        "month",
+    )
+    by_channel = _share_rows(
+        checks.values("revision__message__channel", "basis").annotate(n=Count("id")).order_by("revision__message__channel"),
+        "revision__message__channel",
+    )
+    by_persona = _share_rows(
+        RevisionPersona.objects.values("persona__name", basis=F("revision__checks__basis"))
+        .annotate(n=Count("revision", distinct=True)).order_by("persona__name"),
+        "persona__name",
+    )
+    by_author = _share_rows(
+        checks.values("answered_by__email", "basis").annotate(n=Count("id")).order_by("answered_by__email"),
+        "answered_by__email",
+    )
+    gaps = list(
+        checks.values("answered_by__email")
+        .annotate(taste=Avg("own_taste"), prediction=Avg("predicted_reaction"), n=Count("id"),
+                  risky=Count("id", filter=Q(projection_risk=True)))
+        .order_by("answered_by__email")
+    )
+    for gap in gaps:
+        gap["gap"] = round((gap["taste"] or 0) - (gap["prediction"] or 0), 2)
+    waiting = list(
+        Message.objects.exclude(status__in=[Message.Status.ARCHIVED, Message.Status.APPROVED])
+        .exclude(grounding=Grounding.GROUNDED).select_related("author").order_by("updated_at")[:20]
+    )
+    totals = checks.aggregate(total=Count("id"), **{b: Count("id", filter=Q(basis=b)) for b in BASES.values},
+                              risky=Count("id", filter=Q(projection_risk=True)))
+    return {
+        "by_month": by_month, "by_channel": by_channel, "by_persona": by_persona, "by_author": by_author,
+        "gaps": gaps, "waiting": waiting, "totals": totals, "bases": BASES.choices,
+        "channel_labels": dict(Message.Channel.choices),
+    }

@@ -1,0 +1,34 @@
+"""Writes for personas and messages; import from here."""
+
+from .messages import (
+    CheckAnswers,
+    checks_citing,
+    evidence_voices,
+    grounding_of,
+    message_approve,
+    message_create,
+    message_revise,
+    message_update,
+    messages_recompute,
+)
+from .personas import (
+    PolicyNotMet,
+    citation_create,
+    citation_delete,
+    claim_create,
+    claim_delete,
+    claim_update,
+    evidence_change,
+    evidence_policy_update,
+    notify,
+    persona_archive,
+    persona_create,
+    persona_delete,
+    persona_publish,
+    persona_unpublish,
+    persona_update,
+    personas_recheck,
+    tombstone,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,265 @@
+"""Messages: every write of a body or targets is a revision with its assumption check.
+
+There is no way to change a message's words without answering the check:
+`message_create` and `message_revise` take the check as a required argument.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.context import require_org_id, tenant_atomic
+from empathy_site.tenancy.models import Organization
+from interviews.models import Highlight
+
+from .. import selectors
+from ..models import (
+    AssumptionCheck,
+    CheckClaim,
+    CheckHighlight,
+    Citation,
+
+    Message,
+    MessageRevision,
+    Persona,
+    RevisionPersona,
+)
+from ..models.messages import Grounding
+from .personas import notify
+
+# Own taste at or above this, with thin evidence, is flagged as a projection risk.
+PROJECTION_TASTE = 4
+
+
+@dataclass
+class CheckAnswers:
+    """What the writer answers on every revision."""
+
+    basis: str
+    own_taste: int
+    predicted_reaction: int
+    predicted_customer_words: str = ""
+    rationale: str = ""
+    claims: list = field(default_factory=list)
+    highlights: list = field(default_factory=list)
+
+
+def _validate_check(answers: CheckAnswers, targets: list[Persona]) -> None:
+    errors = {}
+    if answers.basis not in AssumptionCheck.Basis.values:
+        errors["basis"] = "Say what the message rests on: insight, preference, mix or hypothesis."
+    for name in ("own_taste", "predicted_reaction"):
+        value = getattr(answers, name)
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            errors[name] = "Answer on the scale from 1 to 5."
+    if answers.basis in (AssumptionCheck.Basis.INSIGHT, AssumptionCheck.Basis.MIX) and not (answers.claims or answers.highlights):
+        errors["evidence"] = "A message that rests on customer insight must cite the claims or highlights it rests on."
+    org_id = require_org_id()
+    target_ids = {p.pk for p in targets}
+    for claim in answers.claims:
+        if claim.organization_id != org_id:
+            errors["claims"] = "No such claim."
+        elif claim.persona_id not in target_ids:
+            errors["claims"] = f"The claim “{claim.statement[:60]}” belongs to a persona this message does not target."
+    for highlight in answers.highlights:
+        if highlight.organization_id != org_id:
+            errors["highlights"] = "No such highlight."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_targets(targets) -> list[Persona]:
+    targets = list(dict.fromkeys(targets or []))
+    org_id = require_org_id()
+    for persona in targets:
+        if persona.organization_id != org_id:
+            raise ValidationError({"target_personas": "No such persona."})
+    return targets
+
+
+def evidence_voices(*, claim_ids, highlight_ids) -> int:
+    """Distinct participants behind the evidence: cited highlights plus supporting citations of cited claims."""
+    from_highlights = Highlight.objects.filter(pk__in=list(highlight_ids), participant__isnull=False).values_list(
+        "participant_id", flat=True
+    )
+    from_claims = Citation.objects.filter(
+        claim_id__in=list(claim_ids), stance=Citation.Stance.SUPPORTS, highlight__participant__isnull=False
+    ).values_list("highlight__participant_id", flat=True)
+    return len(set(from_highlights) | set(from_claims))
+
+
+def grounding_of(*, basis: str, voices: int, own_taste: int) -> tuple[str, bool]:
+    """(grounding, projection risk) from the answers and the evidence that exists now."""
+    policy = selectors.evidence_policy()
+    if basis in (AssumptionCheck.Basis.PREFERENCE, AssumptionCheck.Basis.HYPOTHESIS) or voices == 0:
+        grounding = Grounding.UNGROUNDED
+    elif basis == AssumptionCheck.Basis.INSIGHT and voices >= policy.min_participants:
+        grounding = Grounding.GROUNDED
+    else:
+        grounding = Grounding.PARTLY
+    projection_risk = own_taste >= PROJECTION_TASTE and voices < policy.min_participants
+    return grounding, projection_risk
+
+
+def _message_url(message: Message) -> str:
+    slug = Organization.objects.filter(pk=message.organization_id).values_list("slug", flat=True).first()
+    return reverse("message_detail", args=[slug, message.public_id])
+
+
+def _write_revision(message: Message, body: str, targets: list[Persona], answers: CheckAnswers, by) -> MessageRevision:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the message."})
+    targets = _validate_targets(targets)
+    _validate_check(answers, targets)
+    author = by if getattr(by, "email", None) else None
+    message.revision_count += 1
+    revision = MessageRevision.objects.create(
+        organization_id=message.organization_id, message=message, number=message.revision_count, body=body, author=author,
+    )
+    RevisionPersona.objects.bulk_create(
+        [RevisionPersona(organization_id=message.organization_id, revision=revision, persona=p) for p in targets]
+    )
+    voices = evidence_voices(claim_ids=[c.pk for c in answers.claims], highlight_ids=[h.pk for h in answers.highlights])
+    grounding, risk = grounding_of(basis=answers.basis, voices=voices, own_taste=answers.own_taste)
+    check = AssumptionCheck.objects.create(
+        organization_id=message.organization_id, revision=revision, basis=answers.basis,
+        own_taste=answers.own_taste, predicted_reaction=answers.predicted_reaction,
+        predicted_customer_words=answers.predicted_customer_words or "", rationale=answers.rationale or "",
+        grounding=grounding, evidence_voices=voices, projection_risk=risk, answered_by=author,
+    )
+    CheckClaim.objects.bulk_create(
+        [CheckClaim(organization_id=message.organization_id, assumption_check=check, claim=c) for c in dict.fromkeys(answers.claims)]
+    )
+    CheckHighlight.objects.bulk_create(
+        [CheckHighlight(organization_id=message.organization_id, assumption_check=check, highlight=h)
+         for h in dict.fromkeys(answers.highlights)]
+    )
+    message.grounding = grounding
+    message.attention_reason = ""
+    if message.status == Message.Status.APPROVED:
+        # New words need a new approval.
+        message.status = Message.Status.IN_REVIEW
+        message.approved_by, message.approved_at, message.override_reason = None, None, ""
+    message.save()
+    return revision
+
+
+@tenant_atomic()
+def message_create(*, title: str, channel: str, body: str, target_personas, check: CheckAnswers, by=None) -> Message:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give the message a title."})
+    if channel not in Message.Channel.values:
+        raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
+    message = Message.objects.create(
+        organization_id=require_org_id(), title=title[:200], channel=channel,
+        author=by if getattr(by, "email", None) else None,
+    )
+    _write_revision(message, body, target_personas, check, by)
+    return message
+
+
+@tenant_atomic()
+def message_revise(*, message: Message, body: str, target_personas, check: CheckAnswers, by=None) -> MessageRevision:
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status == Message.Status.ARCHIVED:
+        raise ValidationError("Archived messages can't be changed.")
+    return _write_revision(message, body, target_personas, check, by)
+
+
+@tenant_atomic()
+def message_update(*, message: Message, by=None, **values) -> Message:
+    """Title, channel and status moves that don't touch the words (no check needed)."""
+    if "title" in values:
+        if not (values["title"] or "").strip():
+            raise ValidationError({"title": "Give the message a title."})
+        message.title = values["title"].strip()[:200]
+    if "channel" in values:
+        if values["channel"] not in Message.Channel.values:
+            raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
+        message.channel = values["channel"]
+    if "status" in values:
+        status = values["status"]
+        if status == Message.Status.APPROVED:
+            raise ValidationError({"status": "Use approve: approval checks the grounding."})
+        if status not in Message.Status.values:
+            raise ValidationError({"status": f"Choose one of: {', '.join(Message.Status.values)}."})
+        message.status = status
+    message.save()
+    return message
+
+
+@tenant_atomic()
+def message_approve(*, message: Message, by=None, override_reason: str = "", is_admin: bool = False, request=None) -> Message:
+    """Approves a grounded current revision; otherwise only an admin, with a written reason (audited)."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status == Message.Status.ARCHIVED:
+        raise ValidationError("Archived messages can't be approved.")
+    override_reason = (override_reason or "").strip()
+    if message.grounding != Grounding.GROUNDED:
+        if not is_admin:
+            raise ValidationError(
+                "Only a grounded message can be approved. Cite customer evidence in a new revision, or ask an admin to override."
+            )
+        if not override_reason:
+            raise ValidationError({"override_reason": "An override needs a written reason."})
+        audit_record(
+            action="message_override_approved", organization=message.organization, actor=by, target=message,
+            request=request, details={"grounding": message.grounding, "reason": override_reason[:500]},
+        )
+    message.status = Message.Status.APPROVED
+    message.approved_by = by if getattr(by, "email", None) else None
+    message.approved_at = timezone.now()
+    message.override_reason = override_reason if message.grounding != Grounding.GROUNDED else ""
+    message.save()
+    return message
+
+
+def messages_recompute(*, check_ids, reason: str) -> list[Message]:
+    """Re-derive grounding for these checks; flag the messages whose current revision lost ground."""
+    flagged = []
+    checks = AssumptionCheck.objects.filter(pk__in=list(check_ids)).select_related("revision__message")
+    for check in checks:
+        claim_ids = list(check.claim_links.values_list("claim_id", flat=True))
+        highlight_ids = list(check.highlight_links.values_list("highlight_id", flat=True))
+        voices = evidence_voices(claim_ids=claim_ids, highlight_ids=highlight_ids)
+        grounding, risk = grounding_of(basis=check.basis, voices=voices, own_taste=check.own_taste)
+        changed = (grounding, voices, risk) != (check.grounding, check.evidence_voices, check.projection_risk)
+        if not changed:
+            continue
+        previous = check.grounding
+        check.grounding, check.evidence_voices, check.projection_risk = grounding, voices, risk
+        check.recomputed_at = timezone.now()
+        check.save(update_fields=["grounding", "evidence_voices", "projection_risk", "recomputed_at"])
+        message = check.revision.message
+        if message.revision_count != check.revision.number:
+            continue  # an old revision: kept accurate, nobody to alarm
+        message.grounding = grounding
+        if grounding != previous:
+            message.attention_reason = f"{reason}: grounding went from {Grounding(previous).label.lower()} to {Grounding(grounding).label.lower()}."
+            if message.status == Message.Status.APPROVED and grounding != Grounding.GROUNDED and not message.override_reason:
+                message.status = Message.Status.IN_REVIEW
+            notify(user=message.author, kind="message_regrounded",
+                   message=f"“{message.title}”: {message.attention_reason}", link=_message_url(message))
+            flagged.append(message)
+        message.save()
+    return flagged
+
+
+def checks_citing(*, highlight_ids=(), claim_ids=()) -> set[int]:
+    """Checks whose evidence involves these highlights or claims (directly or through a claim's citations)."""
+    highlight_ids, claim_ids = list(highlight_ids), list(claim_ids)
+    via_claims = set(Citation.objects.filter(highlight_id__in=highlight_ids).values_list("claim_id", flat=True))
+    claims = set(claim_ids) | via_claims
+    return set(
+        AssumptionCheck.objects.filter(Q(highlight_links__highlight_id__in=highlight_ids) | Q(claim_links__claim_id__in=claims))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
