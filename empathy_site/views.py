@@ -1,11 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from empathy_site.tenancy.api.errors import api_not_found, api_server_error
-from django.utils import timezone
-
 from empathy_site.tenancy.models import Notification
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView

@@ -35,3 +35,28 @@ def seed_personas(org) -> None:
             services.persona_publish(persona=persona, by=owner)
         except services.PolicyNotMet:
             pass  # stays a draft if the demo evidence is thinner than the policy
+        seed_messages(persona)
+
+
+DEMO_MESSAGES = [
+    ("Compare vendors without the spreadsheet", "email", "Side-by-side supplier comparisons your finance team can read.",
+     "insight", 4, 4, 0),
+    ("Fastest onboarding in the market", "ad", "Onboard any supplier in five minutes flat.", "preference", 5, 3, None),
+    ("Audit trail landing page", "landing_page", "Every approval, who made it and why, ready for your auditor.",
+     "mix", 3, 4, 1),
+]
+
+
+def seed_messages(persona) -> None:
+    from .models import Message
+
+    if Message.objects.exists():
+        return
+    marketer = User.objects.filter(email="marketer@demo.example").first()
+    claims = list(persona.claims.order_by("order"))
+    for title, channel, body, basis, taste, prediction, claim_index in DEMO_MESSAGES:
+        cited = [claims[claim_index]] if claim_index is not None and claim_index < len(claims) else []
+        services.message_create(
+            title=title, channel=channel, body=body, target_personas=[persona], by=marketer,
+            check=services.CheckAnswers(basis=basis, own_taste=taste, predicted_reaction=prediction, claims=cited),
+        )

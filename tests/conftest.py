@@ -136,3 +136,4 @@ def member_factory():
 def in_org():
     """`with in_org(org):` — run test code as that organisation."""
     return tenant_scope
+from .worker import celery_worker  # noqa: E402,F401  (fixture)

@@ -7,8 +7,6 @@ from empathy_site.tenancy.context import tenant_scope
 from interviews.models import Interview
 from interviews.services import Upload, interview_upload
 
-from .worker import celery_worker  # noqa: F401
-
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
 
 VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Dana>I compare three vendors first.\n\n00:00:04.500 --> 00:00:06.000\n<v Sam>Why three?\n"

@@ -144,6 +144,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_created_idx")]
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return f"{self.action} by {self.actor_label or self.actor_id}"
+
 
 class TenantManager(models.Manager):
     """Scopes every query to the active organisation; refuses when none is active."""
@@ -168,7 +171,7 @@ class TenantModel(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = TenantManager()
-    unscoped = models.Manager()
+    unscoped = models.Manager()  # noqa: DJ012  (the escape hatch sits beside the manager it bypasses)
 
     class Meta:
         abstract = True
@@ -206,6 +209,9 @@ class Notification(TenantModel):
         indexes = [models.Index(fields=["organization", "user", "read_at"], name="notification_org_user_idx")]
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return self.message
+
 
 class Tombstone(TenantModel):
     """A deleted object, recorded so sync consumers can see deletions. Holds no content."""
@@ -216,3 +222,6 @@ class Tombstone(TenantModel):
 
     class Meta(TenantModel.Meta):
         indexes = [models.Index(fields=["organization", "deleted_at"], name="tombstone_org_deleted_idx")]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id}"

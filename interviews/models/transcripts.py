@@ -87,7 +87,8 @@ class Interview(TenantModel):
     detected_format = models.CharField(max_length=8, choices=Format.choices, blank=True)
     format_variant = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    error = models.TextField(null=True, blank=True)
+    # null until something fails: the API promises `error: null` or a sentence.
+    error = models.TextField(null=True, blank=True)  # noqa: DJ001
     progress = models.PositiveSmallIntegerField(default=0)
     # When a worker claimed it; a claim older than the task time limit belongs to a dead worker.
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,7 @@ from .serializers import (
     PolicyShortfallSerializer,
 )
 
+
 def _citations():
     return Citation.objects.select_related("claim", "highlight__participant")
 

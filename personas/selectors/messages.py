@@ -7,7 +7,7 @@ from django.db.models.functions import TruncMonth
 
 from ..models import AssumptionCheck, Message, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
-from .personas import claims_with_strength, claim_shortfalls, evidence_policy, strength_level
+from .personas import claim_shortfalls, claims_with_strength, evidence_policy, strength_level
 
 BASES = AssumptionCheck.Basis
 

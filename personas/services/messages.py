@@ -22,7 +22,6 @@ from ..models import (
     CheckClaim,
     CheckHighlight,
     Citation,
-
     Message,
     MessageRevision,
     Persona,

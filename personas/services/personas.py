@@ -3,7 +3,6 @@
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-
 from django.urls import reverse
 from django.utils import timezone
 

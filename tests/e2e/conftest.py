@@ -32,7 +32,11 @@ def page(browser):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    # A form re-rendered with a 400 is a page, not a fault; a failing script, style or fetch is.
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     yield page
     context.close()
     assert not errors, f"The page logged errors: {errors}"
@@ -44,6 +48,7 @@ def screenshot():
 
     def take(page, name):
         path = ARTIFACTS / f"{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky sidebar stitches badly from a scrolled page
         page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -183,3 +183,38 @@ def test_researcher_builds_and_publishes_a_persona(page, live_server, screenshot
     page.locator("details.claim summary").first.click()
     assert page.locator("details.claim[open] .evidence").count() == 2
     screenshot(page, "persona")
+
+
+def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_change(page, live_server, screenshot):
+    call_command("seed_demo")
+    sign_in(page, live_server, "marketer@demo.example")
+    page.wait_for_url(f"{live_server.url}/o/demo/")
+    page.get_by_role("link", name="Messages").click()
+    page.get_by_role("link", name="Insights").click()
+    before = int(page.locator(".stat-value").first.inner_text())
+    page.get_by_role("link", name="Messages").click()
+    page.get_by_role("link", name="Write a message").click()
+    page.get_by_label("Title").fill("Audit-ready onboarding")
+    page.get_by_label("Channel").select_option("email")
+    target = page.get_by_role("checkbox", name="Cautious Procurement Lead", exact=True)
+    target.check()
+    # The debiasing panel loads the targeted persona's evidence.
+    claim = page.get_by_label("Needs an audit trail", exact=False)
+    claim.wait_for()
+    page.get_by_label("Message", exact=True).fill("Show finance who approved every supplier, and why, in one click.")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("This field is required.").first.is_visible()  # no save without the check
+    assert page.get_by_role("checkbox", name="Cautious Procurement Lead", exact=True).is_checked()  # kept on re-render
+    page.get_by_label("Needs an audit trail", exact=False).check()
+    page.get_by_label("Customer insight").check()
+    page.locator("fieldset", has_text="Would you, personally").get_by_role("radio", name="4").check()
+    page.locator("fieldset", has_text="How do you predict").get_by_role("radio", name="4").check()
+    page.get_by_label("In their words, what would the customer say?").fill("Finally, something I can show the auditor.")
+    screenshot(page, "message-check")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Grounded", exact=True).first.is_visible()
+    screenshot(page, "message")
+    page.get_by_role("link", name="← Messages").click()
+    page.get_by_role("link", name="Insights").click()
+    assert int(page.locator(".stat-value").first.inner_text()) == before + 1
+    screenshot(page, "insights")

@@ -1,5 +1,7 @@
 """A small, hand-countable research corpus shared by the evidence tests."""
 
+from datetime import UTC
+
 import pytest
 
 from empathy_site.tenancy.context import tenant_scope
@@ -39,16 +41,16 @@ def make_interview(org, lines, *, title, study=None, participant=None, team_memb
 
 @pytest.fixture
 def corpus(org_a, alice):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     with tenant_scope(org_a):
         study = StudyFactory(organization=org_a, name="Onboarding")
         dana = ParticipantFactory(organization=org_a, pseudonym="P-Dana", attributes={"role": "procurement", "size": "smb"})
         ines = ParticipantFactory(organization=org_a, pseudonym="P-Ines", attributes={"role": "legal", "size": "enterprise"})
     first = make_interview(org_a, CALL_1, title="Call 1", study=study, participant=dana, team_member=alice.user,
-                           conducted_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+                           conducted_at=datetime(2026, 3, 1, tzinfo=UTC))
     second = make_interview(org_a, CALL_2, title="Call 2", participant=ines, team_member=alice.user,
-                            conducted_at=datetime(2026, 9, 1, tzinfo=timezone.utc))
+                            conducted_at=datetime(2026, 9, 1, tzinfo=UTC))
     return {"org": org_a, "study": study, "dana": dana, "ines": ines, "call1": first, "call2": second}
 
 

@@ -5,8 +5,6 @@ from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 from interviews.models import Highlight, Tag
 
-from .evidence_fixtures import corpus  # noqa: F401
-
 
 @pytest.fixture
 def api(corpus):

@@ -7,8 +7,6 @@ from interviews import services
 from interviews.models import Highlight, Tag
 from interviews.services import Span
 
-from .evidence_fixtures import corpus  # noqa: F401
-
 
 @pytest.fixture
 def signed_in(client, corpus, bob):

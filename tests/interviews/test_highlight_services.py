@@ -9,8 +9,6 @@ from interviews import services
 from interviews.models import Highlight, HighlightTag, Utterance
 from interviews.services import Span
 
-from .evidence_fixtures import corpus  # noqa: F401
-
 
 def test_quote_is_the_exact_span_within_one_utterance(corpus):
     with tenant_scope(corpus["org"]):

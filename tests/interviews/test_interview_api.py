@@ -9,9 +9,9 @@ from interviews.models import Interview
 from .factories import ParticipantFactory, StudyFactory
 
 SRT = (
-    "1\n00:00:01,000 --> 00:00:02,500\nDana: I never read the manual.\n\n"
-    "2\n00:00:03,000 --> 00:00:04,000\nSam: Never?\n"
-).encode()
+    b"1\n00:00:01,000 --> 00:00:02,500\nDana: I never read the manual.\n\n"
+    b"2\n00:00:03,000 --> 00:00:04,000\nSam: Never?\n"
+)
 
 
 @pytest.fixture

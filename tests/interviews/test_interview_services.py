@@ -8,11 +8,11 @@ from interviews.models import Interview, InterviewParticipant, SpeakerMapping, U
 from .factories import ParticipantFactory
 
 VTT = (
-    "WEBVTT\n\n"
-    "1\n00:00:01.000 --> 00:00:03.000\n<v Dana Buyer>We compare three vendors\n\n"
-    "2\n00:00:03.000 --> 00:00:05.500\n<v Dana Buyer>before we sign anything.\n\n"
-    "3\n00:00:06.000 --> 00:00:07.000\n<v Sam Interviewer>Why three?\n"
-).encode()
+    b"WEBVTT\n\n"
+    b"1\n00:00:01.000 --> 00:00:03.000\n<v Dana Buyer>We compare three vendors\n\n"
+    b"2\n00:00:03.000 --> 00:00:05.500\n<v Dana Buyer>before we sign anything.\n\n"
+    b"3\n00:00:06.000 --> 00:00:07.000\n<v Sam Interviewer>Why three?\n"
+)
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from interviews import services
 from interviews.search import SearchFilters, parse_query, search_highlights, search_utterances
 from interviews.services import Span
 
-from .evidence_fixtures import corpus  # noqa: F401
-
 
 def texts(rows):
     return sorted(r.text if hasattr(r, "text") else r.quote for r in rows)

@@ -7,8 +7,6 @@ from interviews import selectors, services
 from interviews.models import HighlightTag, Tag
 from interviews.services import Span
 
-from .evidence_fixtures import corpus  # noqa: F401
-
 
 def test_hierarchy_of_any_depth_and_no_cycles(corpus):
     with tenant_scope(corpus["org"]):

@@ -1,6 +1,6 @@
 """Hand-countable evidence for persona tests: three participants in two segments, four interviews."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.interviews.factories import ParticipantFactory
 
 
 def when(year, month):
-    return datetime(year, month, 1, tzinfo=timezone.utc)
+    return datetime(year, month, 1, tzinfo=UTC)
 
 
 @pytest.fixture

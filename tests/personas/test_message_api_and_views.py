@@ -7,7 +7,7 @@ from empathy_site.tenancy.services import api_key_create
 from personas import services
 from personas.models import AssumptionCheck, Message, MessageRevision
 
-from .fixtures import cite, evidence, persona  # noqa: F401
+from .fixtures import cite
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from personas import selectors, services
 from personas.models import AssumptionCheck, Message, MessageRevision
 from personas.services import CheckAnswers
 
-from .fixtures import cite, evidence, persona  # noqa: F401
+from .fixtures import cite
 
 
 @pytest.fixture

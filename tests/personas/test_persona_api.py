@@ -4,8 +4,6 @@ from rest_framework.test import APIClient
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 
-from .fixtures import evidence  # noqa: F401
-
 
 @pytest.fixture
 def api(evidence):

@@ -9,7 +9,7 @@ from interviews.services import Span
 from personas import selectors, services
 from personas.models import Citation, Persona, PersonaVersion
 
-from .fixtures import cite, evidence, persona  # noqa: F401
+from .fixtures import cite
 
 
 def strength(claim_pk):

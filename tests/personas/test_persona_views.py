@@ -8,7 +8,7 @@ from interviews import services as interview_services
 from interviews.services import Span
 from personas import services
 
-from .fixtures import cite, evidence, persona  # noqa: F401
+from .fixtures import cite
 
 
 def url(name, org, *args):

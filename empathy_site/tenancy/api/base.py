@@ -8,7 +8,7 @@ narrow the already-scoped queryset in `scope_queryset`.
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response

@@ -9,6 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         org, logins = seed_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo organisation “{org.name}” at /o/{org.slug}/"))
-        self.stdout.write("Demo logins (password for all: %s):" % logins[0][2])
+        self.stdout.write(f"Demo logins (password for all: {logins[0][2]}):")
         for role, email, _ in logins:
             self.stdout.write(f"  {role:<11} {email}")

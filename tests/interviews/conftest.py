@@ -1,0 +1,1 @@
+from .evidence_fixtures import corpus  # noqa: F401  (fixture)

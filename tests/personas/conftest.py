@@ -1,0 +1,1 @@
+from .fixtures import evidence, persona  # noqa: F401  (fixtures)
