@@ -1,12 +1,11 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from empathy_site import health, views
 from empathy_site.tenancy import views as tenancy_views
-from empathy_site.tenancy.api.base import SchemaView
 
 api_v1 = [
-    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),

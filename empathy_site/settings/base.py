@@ -150,12 +150,14 @@ STORAGES = {
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# django-ratelimit 4.1 predates Django's own RedisCache and warns about it; it works (atomic incr).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Embedded mode is one development process, so a process-local cache is shared enough.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
 
 # Celery. Without a broker, tasks run in-process so `make run` needs nothing.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -198,6 +200,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "DEFAULT_GENERATOR_CLASS": "empathy_site.tenancy.api.base.SchemaGenerator",
+    "ENUM_NAME_OVERRIDES": {
+        "InterviewStatusEnum": "interviews.models.transcripts.Interview.Status",
+        "PersonaStatusEnum": "personas.models.personas.Persona.Status",
+        "MessageStatusEnum": "personas.models.messages.Message.Status",
+    },
 }
 
 # django-csp 4: no inline script anywhere; HTMX is told not to inject styles.

@@ -1,7 +1,8 @@
 from .evidence import Highlight, HighlightTag, Tag
+from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
 from .transcripts import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
 
 __all__ = [
     "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
-    "Study", "Tag", "Utterance",
+    "Study", "Tag", "Utterance", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
 ]

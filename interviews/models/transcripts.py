@@ -20,8 +20,13 @@ class Participant(TenantModel):
     consent_scope = models.CharField(max_length=200, blank=True)
     consent_expires_at = models.DateTimeField(null=True, blank=True)
     consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # consent_scope values; anything else means internal research only.
+    MARKETING_SCOPE = "marketing"
+    CONSENT_SCOPES = [("internal", "Internal research only"), (MARKETING_SCOPE, "Quotes may appear in marketing")]
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -32,6 +37,23 @@ class Participant(TenantModel):
 
     def __str__(self):
         return self.pseudonym
+
+    def consent_state(self, now=None) -> str:
+        """withdrawn / expired / missing / internal / marketing: what a viewer of their words must know."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        if self.consent_withdrawn_at:
+            return "withdrawn"
+        if self.consent_expires_at and self.consent_expires_at <= now:
+            return "expired"
+        if not self.consent_given_at:
+            return "missing"
+        return "marketing" if self.consent_scope == self.MARKETING_SCOPE else "internal"
+
+    @property
+    def quotable_in_marketing(self) -> bool:
+        return self.consent_state() == "marketing"
 
 
 class Study(TenantModel):
@@ -99,6 +121,8 @@ class Interview(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the original was deleted (after redaction, erasure or retention): no reprocess.
+    original_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [
