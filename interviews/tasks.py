@@ -2,7 +2,7 @@
 
 from django.db import OperationalError
 
-from empathy_site.celery import tenant_task
+from empathy_site.celery import app, tenant_task
 
 from . import services
 
@@ -18,3 +18,9 @@ from . import services
 def interview_process_task(org_id: int, interview_id: int) -> str | None:
     interview = services.interview_process(interview_id=interview_id)
     return interview.status if interview is not None else None
+
+
+@app.task(name="interviews.retention_all", acks_late=True)
+def retention_all_task() -> list:
+    """Daily (beat): each organisation's retention policy, run in that organisation's scope."""
+    return services.retention_run_all()

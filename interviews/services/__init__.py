@@ -13,6 +13,21 @@ from .highlights import (
     highlights_refresh_participants,
     span_quote,
 )
+from .privacy import (
+    ERASED_TEXT,
+    interview_delete_original,
+    interview_redact,
+    interview_scan,
+    organization_erase,
+    participant_erase,
+    participant_export,
+    privacy_policy,
+    privacy_policy_update,
+    redaction_apply,
+    redaction_reject,
+    retention_run,
+    retention_run_all,
+)
 from .tags import tag_create, tag_delete, tag_merge, tag_update
 from .transcripts import (
     DuplicateInterview,

@@ -289,6 +289,10 @@ def interview_process(*, interview_id: int) -> Interview | None:
             "detected_format", "format_variant", "duration_ms", "utterance_count", "status",
             "error", "progress", "processed_at", "updated_at",
         ])
+        from .privacy import interview_redact, privacy_policy
+
+        if privacy_policy().redaction_mode != "off":
+            interview_redact(interview=interview)
     return interview
 
 
@@ -339,6 +343,8 @@ def _store_utterances(interview: Interview, parsed) -> None:
 def interview_reprocess(*, interview: Interview, by=None) -> Interview:
     if interview.status in (Interview.Status.QUEUED, Interview.Status.PROCESSING):
         raise ValidationError("This interview is already being processed; wait until it is ready or failed.")
+    if interview.original_deleted_at or not interview.original_file:
+        raise ValidationError("The original file was deleted (after redaction or erasure), so there is nothing to reprocess.")
     highlight_count = interview.highlights.count()
     if highlight_count:
         # Reparsing replaces the utterances the highlights point into.

@@ -67,6 +67,11 @@ def _validate_check(answers: CheckAnswers, targets: list[Persona]) -> None:
     for highlight in answers.highlights:
         if highlight.organization_id != org_id:
             errors["highlights"] = "No such highlight."
+        elif highlight.participant_id and not highlight.participant.quotable_in_marketing:
+            errors["highlights"] = (
+                f"“{highlight.quote[:60]}” is from {highlight.participant.pseudonym}, whose consent does not cover "
+                "marketing use; it can't be cited by a message."
+            )
     if errors:
         raise ValidationError(errors)
 

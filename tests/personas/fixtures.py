@@ -20,9 +20,12 @@ def when(year, month):
 def evidence(org_a, alice):
     """h[name] -> highlight. Ana (procurement) in two interviews, Ben (procurement), Cy (legal)."""
     with tenant_scope(org_a):
-        ana = ParticipantFactory(organization=org_a, pseudonym="Ana", attributes={"role": "procurement"})
-        ben = ParticipantFactory(organization=org_a, pseudonym="Ben", attributes={"role": "procurement"})
-        cy = ParticipantFactory(organization=org_a, pseudonym="Cy", attributes={"role": "legal"})
+        marketing = {"consent_given_at": when(2025, 12), "consent_scope": "marketing"}
+        ana = ParticipantFactory(organization=org_a, pseudonym="Ana", attributes={"role": "procurement"}, **marketing)
+        ben = ParticipantFactory(organization=org_a, pseudonym="Ben", attributes={"role": "procurement"}, **marketing)
+        # Cy agreed to internal research only.
+        cy = ParticipantFactory(organization=org_a, pseudonym="Cy", attributes={"role": "legal"},
+                                consent_given_at=when(2023, 1), consent_scope="internal")
     interviews = {
         "ana1": make_interview(org_a, [("X", "I compare vendors in a spreadsheet every quarter.")], title="Ana 1",
                                participant=ana, conducted_at=when(2026, 1)),
