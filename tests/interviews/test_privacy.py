@@ -163,8 +163,6 @@ def test_erasure_leaves_the_marker_in_no_table_and_cascades(call, org_a, alice, 
         vic = ParticipantFactory(organization=org_a, pseudonym="P-Vic", name=f"Vic {MARKER}", email="vic@x.test",
                                  attributes={"motto": MARKER}, consent_scope="marketing",
                                  consent_given_at=datetime(2026, 1, 1, tzinfo=UTC))
-        other = ParticipantFactory(organization=org_a, pseudonym="P-Other", consent_scope="marketing",
-                                   consent_given_at=datetime(2026, 1, 1, tzinfo=UTC))
     interview = make_interview(org_a, words, title="Vic call", participant=vic)
     with tenant_scope(org_a):
         quote = services.highlight_create(interview=interview, span=Span(0, 0, 0, 40), note="strong")
