@@ -30,6 +30,8 @@ import re
 import statistics
 import time
 
+from psycopg.types.numeric import Int4
+
 from .report import Row
 from .search_data import OrgData, Query, load, org_sizes, pick_queries
 
@@ -70,7 +72,9 @@ class RawSearch:
     def __init__(self, conn, org_id: int):
         from interviews.search import HEADLINE_OPTIONS
 
-        self.conn, self.org_id, self.options = conn, org_id, HEADLINE_OPTIONS
+        self.conn, self.options = conn, HEADLINE_OPTIONS
+        # Typed as Django's literal `= 42` is (integer, compared with the bigint column); psycopg alone would send smallint.
+        self.org_id = Int4(org_id)
         # Plan every execution as Django does (it binds parameters client-side): no prepared generic plans.
         conn.prepare_threshold = None
 
@@ -161,6 +165,8 @@ def run(ctx) -> list[Row]:
         _print_per_query(queries, matches, times)
         slowest = max(queries, key=lambda q: statistics.median(times["raw"][q]))
         plan, headline_plan = raw.explain(slowest)
+        if "utterance_org_search_gin" not in plan:
+            print("\nbench: NOTE the search plan does not use the full-text GIN index utterance_org_search_gin", flush=True)
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the raw search for '{slowest.text}' ({matches[slowest]:,} matches), "
               f"as {ctx.app_role} under RLS:\n{plan}\n\nand of its headline statement:\n{headline_plan}\n", flush=True)
     finally:

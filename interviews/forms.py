@@ -66,8 +66,11 @@ class ParticipantForm(forms.ModelForm):
             "consent_scope", "consent_expires_at", "consent_withdrawn_at",
         ]
         widgets = {
-            f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-            for f in ("consent_given_at", "consent_expires_at", "consent_withdrawn_at")
+            **{
+                f: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+                for f in ("consent_given_at", "consent_expires_at", "consent_withdrawn_at")
+            },
+            "consent_scope": forms.Select(choices=[("", "Not recorded"), *Participant.CONSENT_SCOPES]),
         }
 
     def validate_unique(self):

@@ -183,3 +183,16 @@ def participant_attribute_keys() -> list[str]:
         if isinstance(attributes, dict):
             keys.update(attributes)
     return sorted(keys)
+
+
+def pending_findings(*, interview: Interview, utterances):
+    """Pending redaction findings with a short excerpt of what would be replaced."""
+    from .models import RedactionFinding
+
+    by_id = {u.pk: u for u in utterances}
+    findings = list(RedactionFinding.objects.filter(interview=interview, status=RedactionFinding.Status.PENDING))
+    for finding in findings:
+        utterance = by_id.get(finding.utterance_id)
+        finding.utterance = utterance
+        finding.excerpt = utterance.text[finding.start:finding.end] if utterance else ""
+    return [f for f in findings if f.utterance is not None]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import evidence_views, views
+from . import evidence_views, privacy_views, views
 
 urlpatterns = [
     path("interviews/", views.InterviewListView.as_view(), name="interview_list"),
@@ -24,6 +24,13 @@ urlpatterns = [
     path("patterns/", evidence_views.PatternsView.as_view(), name="patterns"),
     path("patterns/tags-by-segment.csv", evidence_views.MatrixCsvView.as_view(), name="patterns_matrix_csv"),
     path("patterns/co-occurrence.csv", evidence_views.CooccurrenceCsvView.as_view(), name="patterns_cooccurrence_csv"),
+    path("interviews/<uuid:interview_id>/redaction/", privacy_views.InterviewScanView.as_view(), name="interview_scan"),
+    path("redaction-findings/<uuid:finding_id>/", privacy_views.FindingDecideView.as_view(), name="finding_decide"),
+    path("settings/privacy/", privacy_views.PrivacySettingsView.as_view(), name="privacy_settings"),
+    path("settings/privacy/retention/", privacy_views.RetentionRunView.as_view(), name="retention_run"),
+    path("participants/<uuid:participant_id>/erase/", privacy_views.ParticipantEraseView.as_view(), name="participant_erase"),
+    path("participants/<uuid:participant_id>/export.json", privacy_views.ParticipantExportView.as_view(),
+         name="participant_export"),
     path("participants/", views.ParticipantListView.as_view(), name="participant_list"),
     path("participants/<uuid:participant_id>/", views.ParticipantDetailView.as_view(), name="participant_detail"),
     path("studies/", views.StudyListView.as_view(), name="study_list"),

@@ -65,6 +65,7 @@ class InterviewDetailView(OrgView):
             "highlights": highlights,
             "tags": selectors.tag_tree(),
             "focused_highlight": request.GET.get("h", ""),
+            "findings": selectors.pending_findings(interview=interview, utterances=utterances),
             "speakers": speakers,
             "participants": list(Participant.objects.order_by("pseudonym")),
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
@@ -158,7 +159,7 @@ class ParticipantDetailView(OrgView):
         return render(
             request, "interviews/participant_detail.html",
             {"participant": participant, "interviews": interviews, "form": form or ParticipantForm(instance=participant),
-             "can_edit": self.can(Perm.RESEARCH)},
+             "can_edit": self.can(Perm.RESEARCH) and not participant.erased_at, "is_admin": self.can(Perm.MANAGE_ORG)},
             status=status,
         )
 

@@ -22,6 +22,7 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
+    "privacy_settings", "retention_run",
 }
 # Routes with no tenant object in them (checked here only for existing).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
@@ -59,6 +60,11 @@ def b_objects(org_b, charlie):
             "study": StudyFactory(organization=org_b),
         }
         interview.status = "ready"
+        from interviews.models import RedactionFinding
+
+        objects["finding"] = RedactionFinding.objects.create(
+            organization=org_b, interview=interview, utterance=utterance, start=0, end=3, kind="name", placeholder="[X]"
+        )
         objects["tag"] = services.tag_create(name="B tag")
         objects["highlight"] = services.highlight_create(
             interview=interview, span=services.Span(utterance.position, 0, utterance.position, 3), tags=[objects["tag"]]
@@ -95,6 +101,7 @@ KWARG_OBJECTS = {
     "claim_id": "claim",
     "citation_id": "citation",
     "message_id": "message",
+    "finding_id": "finding",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {

@@ -40,3 +40,21 @@ def mark_class(highlights) -> str:
     if len(highlights) > 1:
         classes.append("hl-multi")
     return " ".join(classes)
+
+
+CONSENT_LABELS = {
+    "withdrawn": ("Consent withdrawn", "consent-bad"),
+    "expired": ("Consent expired", "consent-bad"),
+    "missing": ("No consent recorded", "consent-warn"),
+    "internal": ("Internal use only", "consent-warn"),
+    "marketing": ("", ""),
+}
+
+
+@register.inclusion_tag("interviews/_consent_badge.html")
+def consent_badge(participant):
+    """Shown wherever someone's words are: marketers must see when a quote can't be used."""
+    if participant is None:
+        return {"label": "", "css": ""}
+    label, css = CONSENT_LABELS.get(participant.consent_state(), ("", ""))
+    return {"label": label, "css": css}
