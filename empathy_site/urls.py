@@ -9,6 +9,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),
+    path("", include("empathy_site.sync.api.urls")),
 ]
 
 org_patterns = [

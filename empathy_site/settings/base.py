@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "django_ratelimit",
     "empathy_site.tenancy",
+    "empathy_site.sync",
     "interviews",
     "personas",
 ]
@@ -176,7 +177,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "retention-daily": {"task": "interviews.retention_all", "schedule": 24 * 60 * 60},
+    "webhooks-sweep": {"task": "sync.webhooks_sweep", "schedule": 30},
 }
+# Only tests deliver to http://127.0.0.1; everywhere else webhooks must be public https.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

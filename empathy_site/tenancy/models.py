@@ -211,17 +211,3 @@ class Notification(TenantModel):
 
     def __str__(self):
         return self.message
-
-
-class Tombstone(TenantModel):
-    """A deleted object, recorded so sync consumers can see deletions. Holds no content."""
-
-    object_type = models.CharField(max_length=40)
-    object_id = models.UUIDField()
-    deleted_at = models.DateTimeField(default=timezone.now)
-
-    class Meta(TenantModel.Meta):
-        indexes = [models.Index(fields=["organization", "deleted_at"], name="tombstone_org_deleted_idx")]
-
-    def __str__(self):
-        return f"{self.object_type} {self.object_id}"

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from empathy_site.sync.capture import record_changes
+from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 
 from ..models import Highlight, HighlightTag, Interview, Tag, Utterance
@@ -98,6 +100,7 @@ def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "
     HighlightTag.objects.bulk_create(
         [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag) for tag in _resolve_tags(tags)]
     )
+    emit("highlight.created", highlight)
     return highlight
 
 
@@ -146,7 +149,8 @@ def highlight_set_tags(*, highlight: Highlight, tags) -> Highlight:
         [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
          for pk, tag in wanted.items() if pk not in existing]
     )
-    Highlight.objects.filter(pk=highlight.pk).update(updated_at=highlight.updated_at)
+    # Tags are part of the highlight as the API shows it.
+    highlight.save(update_fields=["updated_at"])
     return highlight
 
 
@@ -154,11 +158,13 @@ def highlight_set_tags(*, highlight: Highlight, tags) -> Highlight:
 def highlight_add_tag(*, highlight: Highlight, tag: Tag) -> None:
     _resolve_tags([tag])
     HighlightTag.objects.get_or_create(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
+    highlight.save(update_fields=["updated_at"])
 
 
 @tenant_atomic()
 def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
     HighlightTag.objects.filter(highlight=highlight, tag=tag).delete()
+    highlight.save(update_fields=["updated_at"])
 
 
 @tenant_atomic()
@@ -187,3 +193,4 @@ def highlights_refresh_participants(*, interview: Interview) -> None:
             changed.append(highlight)
     with _evidence_change([h.pk for h in changed], "Who speaks in a cited highlight changed"):
         Highlight.objects.bulk_update(changed, ["participant"])
+        record_changes(Highlight, [h.public_id for h in changed], organization_id=interview.organization_id)

@@ -199,7 +199,8 @@ def interview_delete_original(*, interview: Interview) -> None:
     if not interview.original_file:
         return
     name, storage = interview.original_file.name, interview.original_file.storage
-    Interview.objects.filter(pk=interview.pk).update(original_file="", original_deleted_at=timezone.now())
+    interview.original_file, interview.original_deleted_at = "", timezone.now()
+    interview.save(update_fields=["original_file", "original_deleted_at", "updated_at"])
     transaction.on_commit(lambda: storage.delete(name))
 
 
@@ -222,7 +223,6 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     Personas and messages that cited them are re-checked in this transaction.
     The audit record says what was erased (counts), never the content.
     """
-    from empathy_site.tenancy.models import Tombstone
     from personas.services import evidence_change
 
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -238,10 +238,9 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     highlight_public_ids = [str(h) for h in highlights.values_list("public_id", flat=True)]
     counts = {"utterances": len(positions), "highlights": len(highlight_public_ids)}
     with evidence_change(highlights=highlights, reason="A participant's words were erased"):
-        for public_id in highlight_public_ids:
-            Tombstone.objects.create(organization_id=participant.organization_id, object_type="highlight", object_id=public_id)
         highlights.delete()
     _rewrite_snapshots({public_id: ERASED_TEXT for public_id in highlight_public_ids})
+    _scrub_sync_copies([*highlight_public_ids, str(participant.public_id)])
     RedactionFinding.objects.filter(utterance__in=utterances).delete()
     utterances.update(text=ERASED_TEXT)
     for index, speaker in enumerate(speakers, start=1):
@@ -260,7 +259,26 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     participant.save()
     audit_record(action="participant_erased", organization=participant.organization, actor=by, request=request,
                  target=participant, target_label=f"participant {participant.public_id}", details=counts)
+    from empathy_site.sync.webhooks import emit
+
+    # The event names who was erased, never what.
+    emit("participant.erased", payload={"type": "participant", "id": str(participant.public_id), "erased": True})
     return counts
+
+
+def _scrub_sync_copies(public_ids: list[str]) -> None:
+    """Webhook payloads and replayable API responses are copies of the words too: remove them."""
+    from django.db.models import Q
+
+    from empathy_site.sync.models import IdempotencyRecord, WebhookEvent
+
+    if not public_ids:
+        return
+    WebhookEvent.objects.filter(payload__id__in=public_ids).delete()
+    mentions = Q()
+    for public_id in public_ids:
+        mentions |= Q(response_body__icontains=public_id)
+    IdempotencyRecord.objects.filter(mentions).delete()
 
 
 def organization_erase(*, organization: Organization, by=None, request=None) -> None:
@@ -269,7 +287,10 @@ def organization_erase(*, organization: Organization, by=None, request=None) -> 
         storage = Interview._meta.get_field("original_file").storage
         names = [n for n in Interview.objects.values_list("original_file", flat=True) if n]
         slug = organization.slug
-        organization.delete()
+        from empathy_site.sync.capture import capture_suppressed
+
+        with capture_suppressed():
+            organization.delete()
         transaction.on_commit(lambda: [storage.delete(name) for name in names])
     audit_record(action="organization_deleted", actor=by, request=request, target_label=slug)
 

@@ -4,10 +4,11 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from empathy_site.sync.capture import record_changes
 from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 
-from ..models import HighlightTag, Tag
+from ..models import Highlight, HighlightTag, Tag
 from ..models.evidence import HEX_COLOUR
 
 DEFAULT_COLOURS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6"]
@@ -88,10 +89,14 @@ def tag_merge(*, source: Tag, target: Tag, by=None, request=None) -> Tag:
     if source.pk in ancestors:
         target.parent_id = source.parent_id
         target.save(update_fields=["parent", "updated_at"])
+    affected = list(Highlight.objects.filter(tag_links__tag=source).values_list("public_id", flat=True))
+    children = list(Tag.objects.filter(parent=source).values_list("public_id", flat=True))
     already = HighlightTag.objects.filter(tag=target).values("highlight_id")
     HighlightTag.objects.filter(tag=source, highlight_id__in=already).delete()
     moved = HighlightTag.objects.filter(tag=source).update(tag=target)
     Tag.objects.filter(parent=source).update(parent=target)
+    record_changes(Highlight, affected, organization_id=target.organization_id)
+    record_changes(Tag, children, organization_id=target.organization_id)
     audit_record(
         action="tag_merged", organization=target.organization, actor=by, target=target, request=request,
         details={"from": source.name, "into": target.name, "highlights_moved": moved},
@@ -104,7 +109,11 @@ def tag_merge(*, source: Tag, target: Tag, by=None, request=None) -> Tag:
 def tag_delete(*, tag: Tag, by=None, request=None) -> int:
     """Removes the tag from its highlights (the highlights stay); sub-tags move up a level."""
     touched = HighlightTag.objects.filter(tag=tag).count()
+    affected = list(Highlight.objects.filter(tag_links__tag=tag).values_list("public_id", flat=True))
+    children = list(Tag.objects.filter(parent=tag).values_list("public_id", flat=True))
     Tag.objects.filter(parent=tag).update(parent_id=tag.parent_id)
+    record_changes(Highlight, affected, organization_id=tag.organization_id)
+    record_changes(Tag, children, organization_id=tag.organization_id)
     audit_record(
         action="tag_deleted", organization=tag.organization, actor=by, target=tag, request=request,
         details={"highlights_untagged": touched},

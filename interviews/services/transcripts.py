@@ -12,6 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from empathy_site.sync.capture import record_changes
+from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership
@@ -253,6 +255,9 @@ def interview_claim(*, interview_id: int) -> bool:
             | Q(status=Interview.Status.PROCESSING, claimed_at__lt=_stale_claim_cutoff()),
             pk=interview_id,
         ).update(status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None)
+        if claimed:
+            interview = Interview.objects.only("public_id", "organization_id").get(pk=interview_id)
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
     return claimed == 1
 
 
@@ -274,7 +279,7 @@ def interview_process(*, interview_id: int) -> Interview | None:
                 raise parsers.TranscriptError("The file holds no speech: no lines of text were found in it.")
         except parsers.TranscriptError as error:
             return _interview_fail(interview, error.message)
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):
             return _interview_fail(interview, "The original file is missing from storage; upload it again.")
         _store_utterances(interview, parsed)
         interview.detected_format = parsed.format
@@ -293,6 +298,7 @@ def interview_process(*, interview_id: int) -> Interview | None:
 
         if privacy_policy().redaction_mode != "off":
             interview_redact(interview=interview)
+        emit("interview.ready", interview)
     return interview
 
 
@@ -301,6 +307,7 @@ def _interview_fail(interview: Interview, message: str) -> Interview:
     interview.error = message
     interview.progress = 100
     interview.save(update_fields=["status", "error", "progress", "updated_at"])
+    emit("interview.failed", interview)
     return interview
 
 
@@ -357,6 +364,7 @@ def interview_reprocess(*, interview: Interview, by=None) -> Interview:
     )
     if updated != 1:
         raise ValidationError("This interview changed meanwhile; reload and try again.")
+    record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
     interview.refresh_from_db()
     _queue_processing(interview)
     return interview

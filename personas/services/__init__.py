@@ -28,7 +28,6 @@ from .personas import (
     persona_unpublish,
     persona_update,
     personas_recheck,
-    tombstone,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

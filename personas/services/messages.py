@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Organization
@@ -221,6 +222,7 @@ def message_approve(*, message: Message, by=None, override_reason: str = "", is_
     message.approved_at = timezone.now()
     message.override_reason = override_reason if message.grounding != Grounding.GROUNDED else ""
     message.save()
+    emit("message.approved", message)
     return message
 
 

@@ -4,11 +4,11 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
+from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
-from empathy_site.tenancy.models import Membership, Notification, Organization, Tombstone
+from empathy_site.tenancy.models import Membership, Notification, Organization
 from interviews.models import Highlight
 
 from .. import selectors
@@ -34,18 +34,14 @@ def notify(*, user, kind: str, message: str, link: str = "") -> None:
     Notification.objects.create(organization_id=require_org_id(), user=user, kind=kind, message=message[:500], link=link)
 
 
-def tombstone(instance, object_type: str) -> None:
-    Tombstone.objects.create(organization_id=instance.organization_id, object_type=object_type, object_id=instance.public_id)
-
-
 def _persona_url(persona: Persona) -> str:
     slug = Organization.objects.filter(pk=persona.organization_id).values_list("slug", flat=True).first()
     return reverse("persona_detail", args=[slug, persona.public_id])
 
 
 def _touch(persona_id: int) -> None:
-    """Claims and citations changed: the persona changed too (sync consumers watch updated_at)."""
-    Persona.objects.filter(pk=persona_id).update(updated_at=timezone.now())
+    """Claims and citations changed: the persona changed too (sync consumers watch updated_at and the feed)."""
+    Persona.objects.get(pk=persona_id).save(update_fields=["updated_at"])
 
 
 # Policy -----------------------------------------------------------------------
@@ -134,12 +130,7 @@ def persona_archive(*, persona: Persona, by=None) -> Persona:
 @tenant_atomic()
 def persona_delete(*, persona: Persona, by=None, request=None) -> None:
     audit_record(action="persona_deleted", organization=persona.organization, actor=by, target=persona, request=request)
-    for claim in persona.claims.all():
-        for citation in claim.citations.all():
-            tombstone(citation, "citation")
-        tombstone(claim, "claim")
-    tombstone(persona, "persona")
-    persona.delete()
+    persona.delete()  # the changes feed records the persona, its claims and citations as deleted
 
 
 # Claims and citations ----------------------------------------------------------------
@@ -184,9 +175,6 @@ def claim_delete(*, claim: Claim, by=None) -> None:
 
     persona_id = claim.persona_id
     checks = checks_citing(claim_ids=[claim.pk])
-    for citation in claim.citations.all():
-        tombstone(citation, "citation")
-    tombstone(claim, "claim")
     claim.delete()
     _touch(persona_id)
     messages_recompute(check_ids=checks, reason=f"The claim “{claim.statement[:60]}” was deleted")
@@ -215,7 +203,6 @@ def citation_delete(*, citation: Citation, by=None) -> None:
 
     persona_id = citation.claim.persona_id
     checks = checks_citing(claim_ids=[citation.claim_id])
-    tombstone(citation, "citation")
     citation.delete()
     _touch(persona_id)
     personas_recheck(persona_ids=[persona_id], reason="A citation was removed")
@@ -270,6 +257,7 @@ def persona_publish(*, persona: Persona, by=None) -> PersonaVersion:
     persona.published_at = version.published_at
     persona.review_reason = ""
     persona.save(update_fields=["status", "current_version", "published_at", "review_reason", "updated_at"])
+    emit("persona.published", persona)
     return version
 
 
@@ -293,6 +281,7 @@ def personas_recheck(*, persona_ids, reason: str) -> list[Persona]:
         persona.status = Persona.Status.NEEDS_REVIEW
         persona.review_reason = f"{reason}. {details}"[:2000]
         persona.save(update_fields=["status", "review_reason", "updated_at"])
+        emit("persona.needs_review", persona)
         notify(
             user=persona.owner, kind="persona_needs_review",
             message=f"“{persona.name}” needs review: {reason.lower()}; {len(report)} claim{'s' if len(report) != 1 else ''} now fall short.",

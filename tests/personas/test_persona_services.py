@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from empathy_site.sync.models import ChangeEvent
 from empathy_site.tenancy.context import tenant_scope
-from empathy_site.tenancy.models import Notification, Tombstone
+from empathy_site.tenancy.models import Notification
 from interviews import services as interview_services
 from interviews.services import Span
 from personas import selectors, services
@@ -205,7 +206,8 @@ def test_deletions_leave_tombstones(evidence, persona):
         claim = services.claim_create(persona=persona, kind="goal", statement="g")
         cite(claim, evidence["h"]["ana1"])
         services.persona_delete(persona=persona)
-        assert sorted(Tombstone.objects.values_list("object_type", flat=True)) == ["citation", "claim", "persona"]
+        deleted = ChangeEvent.objects.filter(action="deleted")
+        assert sorted(deleted.values_list("object_type", flat=True)) == ["citation", "claim", "persona"]
         assert not Persona.objects.exists()
 
 

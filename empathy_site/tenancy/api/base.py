@@ -121,7 +121,11 @@ class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()  # schema generation outside a request
         # The tenant manager has already scoped this to request.organization.
-        return self.scope_queryset(self.model.objects.all())
+        queryset = self.scope_queryset(self.model.objects.all())
+        since = self.request.query_params.get("updated_since") if self.request else None
+        if since and self.action == "list":
+            queryset = changed_since(queryset, self.model, since)
+        return queryset
 
     def scope_queryset(self, queryset):
         return queryset
@@ -132,6 +136,26 @@ org_header_parameter = OpenApiParameter(
     description="Organisation slug, for a signed-in person (API keys fix the organisation).",
 )
 
+
+
+def changed_since(queryset, model, raw: str):
+    """`updated_since` guarded like the changes feed: by the time a change was positioned
+    after commit, not by updated_at, which a late-committing transaction can put in the past."""
+    from django.utils.dateparse import parse_datetime
+
+    from empathy_site.sync.models import ChangeEvent
+    from empathy_site.sync.positions import assign_positions
+    from empathy_site.sync.registry import type_of
+
+    since = parse_datetime(raw)
+    if since is None:
+        raise exceptions.ValidationError({"updated_since": "Give an ISO 8601 time, e.g. 2026-11-23T10:00:00Z."})
+    object_type = type_of(model)
+    if object_type is None:
+        raise exceptions.ValidationError({"updated_since": "This list does not support updated_since."})
+    assign_positions()
+    changed = ChangeEvent.objects.filter(object_type=object_type, positioned_at__gte=since).values("object_id")
+    return queryset.filter(public_id__in=changed)
 
 
 class TenantModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):

@@ -1,0 +1,160 @@
+"""The changes feed, idempotent POSTs and webhooks."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from empathy_site.tenancy.models import TenantModel
+
+
+class ChangeEvent(TenantModel):
+    """One create, update or delete of a syncable object, written in the transaction of the change.
+
+    `position` is assigned later, after commit, by a relay serialised per
+    organisation (see positions.py), so a consumer's cursor can never be
+    overtaken by a transaction that commits late.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    object_type = models.CharField(max_length=30)
+    object_id = models.UUIDField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    position = models.BigIntegerField(null=True, blank=True)
+    positioned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "position"], name="change_position_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "position"], name="change_org_position_idx"),
+            models.Index(fields=["organization", "object_type", "positioned_at"], name="change_org_type_time_idx"),
+            models.Index(fields=["organization", "id"], condition=Q(position__isnull=True), name="change_org_unpositioned_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class IdempotencyRecord(TenantModel):
+    """The first response to a POST with an Idempotency-Key, replayed for 24 hours."""
+
+    principal = models.CharField(max_length=80)  # "key:<api key id>" or "user:<user id>"
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "principal", "key"], name="idempotency_key_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.principal} {self.key}"
+
+
+class WebhookEndpoint(TenantModel):
+    EVENTS = [
+        "interview.ready", "interview.failed", "highlight.created", "persona.published", "persona.needs_review",
+        "message.approved", "participant.erased",
+    ]
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list)
+    # Needed to sign every delivery, so kept; shown to the admin once, at creation.
+    secret = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["organization", "enabled"], name="webhook_org_enabled_idx")]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookEvent(TenantModel):
+    """The outbox: written in the transaction of the change, so a rollback sends nothing."""
+
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["organization", "created_at"], name="webhook_event_org_created_idx")]
+
+    def __str__(self):
+        return self.event_type
+
+
+class WebhookDelivery(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # Retry times live here, not as countdowns in the broker.
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [
+            models.Index(fields=["organization", "status", "next_attempt_at"], name="delivery_org_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event.event_type} -> {self.endpoint.url}"
+
+
+class DeliveryAttempt(TenantModel):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self):
+        return f"attempt {self.number}: {self.status_code or self.error}"
+
+
+class FailedTask(TenantModel):
+    """A task that failed for good; an admin can see it and run it again."""
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    error = models.CharField(max_length=500)
+    failed_at = models.DateTimeField(auto_now_add=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-failed_at"]
+
+    def __str__(self):
+        return self.task_name
