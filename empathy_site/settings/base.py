@@ -237,6 +237,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# API calls per key (or signed-in person) before 429.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
 # Login attempts allowed per client address and per account name.
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/m")
 

@@ -1,6 +1,6 @@
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -34,10 +34,49 @@ def resolve(model, public_id, field: str):
     return instance
 
 
+class ParticipantUpsertSerializer(serializers.Serializer):
+    system = serializers.CharField(max_length=40, help_text="The CRM, e.g. hubspot.")
+    participants = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=500,
+        help_text="Each row: external_id (required) plus any participant field.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter(
+        "external_id", str, description="system:id, e.g. hubspot:123 — the participant with that CRM id.")]),
+)
 class ParticipantViewSet(TenantModelViewSet):
     model = Participant
     serializer_class = ParticipantSerializer
     filterset_fields = ["pseudonym"]
+
+    def scope_queryset(self, queryset):
+        wanted = self.request.query_params.get("external_id") if self.request else None
+        if wanted:
+            system, _, external_id = wanted.partition(":")
+            if not system or not external_id:
+                raise exceptions.ValidationError({"external_id": "Write it as system:id, e.g. hubspot:123."})
+            queryset = queryset.filter(crm_ids__system=system, crm_ids__external_id=external_id)
+        return queryset
+
+    @extend_schema(request=ParticipantUpsertSerializer, responses={200: ParticipantSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def upsert(self, request, *args, **kwargs):
+        """Create or update a batch of participants by CRM id, all or nothing."""
+        serializer = ParticipantUpsertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rows = []
+        for index, row in enumerate(serializer.validated_data["participants"]):
+            checked = ParticipantSerializer(data=row, partial=True)
+            if not checked.is_valid():
+                raise exceptions.ValidationError({f"participants[{index}]": checked.errors})
+            rows.append({**checked.validated_data, "external_id": row.get("external_id")})
+        results = services.participants_upsert(system=serializer.validated_data["system"], rows=rows, by=self.actor)
+        data = ParticipantSerializer([p for p, _ in results], many=True).data
+        for item, (_, created) in zip(data, results, strict=True):
+            item["created"] = created
+        return Response({"results": data, "next": None})
 
     def service_create(self, data):
         return services.participant_create(by=self.actor, **data)

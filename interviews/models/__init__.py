@@ -1,8 +1,16 @@
 from .evidence import Highlight, HighlightTag, Tag
 from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
-from .transcripts import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+from .transcripts import (
+    Interview,
+    InterviewParticipant,
+    Participant,
+    ParticipantExternalId,
+    SpeakerMapping,
+    Study,
+    Utterance,
+)
 
 __all__ = [
     "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
-    "Study", "Tag", "Utterance", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
+    "Study", "Tag", "Utterance", "ParticipantExternalId", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
 ]

@@ -56,6 +56,23 @@ class Participant(TenantModel):
         return self.consent_state() == "marketing"
 
 
+class ParticipantExternalId(TenantModel):
+    """A CRM id of a participant, unique per organisation and system: makes CRM upserts safe."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="crm_ids")
+    system = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=200)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "system", "external_id"], name="participant_external_id_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.system}:{self.external_id}"
+
+
 class Study(TenantModel):
     name = models.CharField(max_length=200)
     goal = models.TextField(blank=True)

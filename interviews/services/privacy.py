@@ -254,6 +254,7 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     participant.pseudonym = f"Erased {str(participant.public_id)[:8]}"
     participant.name = participant.email = participant.consent_scope = ""
     participant.attributes, participant.external_ids = {}, {}
+    participant.crm_ids.all().delete()
     participant.consent_withdrawn_at = participant.consent_withdrawn_at or timezone.now()
     participant.erased_at = timezone.now()
     participant.save()

@@ -19,7 +19,15 @@ from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership
 
 from .. import parsers
-from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+from ..models import (
+    Interview,
+    InterviewParticipant,
+    Participant,
+    ParticipantExternalId,
+    SpeakerMapping,
+    Study,
+    Utterance,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +83,59 @@ def _participant_save(participant: Participant) -> Participant:
     if clash.exists():
         raise ValidationError({"pseudonym": f"Another participant is already called “{participant.pseudonym}”."})
     participant.full_clean(exclude=["organization", "public_id"], validate_unique=False, validate_constraints=False)
+    taken = [
+        f"{system}:{external_id}"
+        for system, external_id in participant.external_ids.items()
+        if ParticipantExternalId.objects.filter(system=system, external_id=external_id).exclude(participant_id=participant.pk).exists()
+    ]
+    if taken:
+        raise ValidationError({"external_ids": f"Another participant already has the CRM id {', '.join(taken)}."})
     participant.save()
+    # The CRM ids as a unique index: the dict is what the API shows, the rows what the database guards.
+    ParticipantExternalId.objects.filter(participant=participant).delete()
+    ParticipantExternalId.objects.bulk_create([
+        ParticipantExternalId(organization_id=participant.organization_id, participant=participant, system=system,
+                              external_id=str(external_id))
+        for system, external_id in participant.external_ids.items()
+    ])
     return participant
+
+
+def participant_by_external_id(*, system: str, external_id: str) -> Participant | None:
+    link = ParticipantExternalId.objects.select_related("participant").filter(system=system, external_id=external_id).first()
+    return link.participant if link else None
+
+
+@tenant_atomic()
+def participants_upsert(*, system: str, rows: list[dict], by=None) -> list[tuple[Participant, bool]]:
+    """Create or update participants by their id in one CRM; all or nothing.
+
+    Returns (participant, created) per row, in order. A bad row refuses the batch, naming its index.
+    """
+    system = (system or "").strip()
+    if not system:
+        raise ValidationError({"system": "Name the CRM, e.g. hubspot."})
+    seen, results = set(), []
+    for index, row in enumerate(rows):
+        external_id = str(row.get("external_id") or "").strip()
+        if not external_id:
+            raise ValidationError({f"participants[{index}]": "external_id is required."})
+        if external_id in seen:
+            raise ValidationError({f"participants[{index}]": f"external_id {external_id} appears twice in this batch."})
+        seen.add(external_id)
+        values = {k: v for k, v in row.items() if k in PARTICIPANT_FIELDS and k != "external_ids"}
+        try:
+            existing = participant_by_external_id(system=system, external_id=external_id)
+            if existing is None:
+                ids = {**(row.get("external_ids") or {}), system: external_id}
+                pseudonym = values.pop("pseudonym", "") or f"{system}-{external_id}"
+                results.append((participant_create(pseudonym=pseudonym, external_ids=ids, by=by, **values), True))
+            else:
+                ids = {**existing.external_ids, **(row.get("external_ids") or {}), system: external_id}
+                results.append((participant_update(participant=existing, external_ids=ids, by=by, **values), False))
+        except ValidationError as error:
+            raise ValidationError({f"participants[{index}]": error.messages}) from error
+    return results
 
 
 @tenant_atomic()

@@ -59,6 +59,38 @@ class OrgAPIView(APIView):
             return Perm.VIEW
         return self.write_permission
 
+    def get_throttles(self):
+        from empathy_site.sync.throttling import ApiKeyRateThrottle
+
+        return [ApiKeyRateThrottle()]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency = None
+        if request.method == "POST" and getattr(request, "organization", None) is not None:
+            from empathy_site.sync import idempotency
+
+            self._idempotency = idempotency.begin(request, request.organization.pk)
+
+    def handle_exception(self, exc):
+        from empathy_site.sync.idempotency import Replay
+
+        if isinstance(exc, Replay):
+            self._idempotency = None
+            return Response(exc.record.response_body, status=exc.record.status_code, headers={"Idempotent-Replayed": "true"})
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "_idempotency", None):
+            from empathy_site.sync import idempotency
+
+            idempotency.store(self._idempotency, response, request.organization.pk)
+        target = getattr(self, "_etag_target", None)
+        if target is not None and response.status_code == 200 and request.method in ("GET", "HEAD", "PUT", "PATCH"):
+            response["ETag"] = etag_of(target, refresh=request.method != "GET")
+        return response
+
     def dispatch(self, request, *args, **kwargs):
         self._tenant_token = None
         with transaction.atomic():
@@ -129,6 +161,34 @@ class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
 
     def scope_queryset(self, queryset):
         return queryset
+
+    def get_object(self):
+        instance = super().get_object()
+        self._etag_target = instance
+        expected = self.request.headers.get("If-Match")
+        if expected and self.request.method in ("PUT", "PATCH", "DELETE"):
+            current = etag_of(instance)
+            if expected.strip() != "*" and current not in [tag.strip() for tag in expected.split(",")]:
+                raise PreconditionFailed()
+        return instance
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_detail = "The object changed since you read it (If-Match does not match its ETag). Read it again and retry."
+    default_code = "precondition_failed"
+
+
+def etag_of(instance, *, refresh: bool = False) -> str:
+    """A strong ETag from the object's identity and last change time."""
+    import hashlib
+
+    stamp_field = "updated_at" if hasattr(instance, "updated_at") else "created_at"
+    stamp = getattr(instance, stamp_field, None)
+    if refresh:
+        stamp = type(instance).unscoped.filter(pk=instance.pk).values_list(stamp_field, flat=True).first() or stamp
+    digest = hashlib.sha256(f"{instance.public_id}:{stamp.isoformat() if stamp else ''}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
 
 
 org_header_parameter = OpenApiParameter(

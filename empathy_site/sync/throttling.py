@@ -1,0 +1,27 @@
+"""Rate limit per API key (people signed in are limited per user). 429 with Retry-After."""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    scope = "api"
+
+    def get_rate(self):
+        # Read at request time, so a deployment (or a test) can change it without a restart of the class.
+        return getattr(settings, "API_RATE_LIMIT", "1200/min")
+
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        api_key = getattr(request.user, "api_key", None)
+        if api_key is not None:
+            ident = f"key-{api_key.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
