@@ -23,6 +23,7 @@ org_patterns = [
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("", include("interviews.urls")),
     path("", include("personas.urls")),
+    path("", include("empathy_site.sync.urls")),
 ]
 
 urlpatterns = [

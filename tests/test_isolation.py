@@ -5,6 +5,7 @@ endpoint can skip the check.
 """
 
 import re
+import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -22,7 +23,7 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
-    "privacy_settings", "retention_run",
+    "privacy_settings", "retention_run", "webhooks",
 }
 # Routes with no tenant object in them (checked here only for existing).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
@@ -81,6 +82,19 @@ def b_objects(org_b, charlie):
                 check=persona_services.CheckAnswers(basis="preference", own_taste=3, predicted_reaction=3),
             ),
         )
+        from empathy_site.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+        endpoint = WebhookEndpoint.objects.create(organization=org_b, url="https://example.com/hook", events=["highlight.created"],
+                                                  secret="whsec_dGVzdA==")
+        event = WebhookEvent.objects.create(organization=org_b, event_type="highlight.created", payload={})
+        from django.utils import timezone
+
+        objects["webhook"] = endpoint
+        from empathy_site.sync.models import FailedTask
+
+        objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
+        objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
+                                                             next_attempt_at=timezone.now())
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["user"] = charlie.user
@@ -102,11 +116,14 @@ KWARG_OBJECTS = {
     "citation_id": "citation",
     "message_id": "message",
     "finding_id": "finding",
+    "delivery_id": "delivery",
+    "webhook_id": "webhook",
+    "failed_task_id": "failed_task",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
-    "persona": "persona", "claim": "claim", "citation": "citation", "message": "message",
+    "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
 }
 
 
@@ -179,8 +196,14 @@ def test_every_api_object_url_of_another_org_is_404(alice, b_objects, auth):
         if "-" not in name or name in PUBLIC_ROUTES or not kwarg_names:
             continue
         url = reverse(name, kwargs=build_kwargs(name, kwarg_names, b_objects, alice.org.slug))
+        kwargs = build_kwargs(name, kwarg_names, b_objects, alice.org.slug)
+        unknown = reverse(name, kwargs={k: (uuid.uuid4() if isinstance(v, uuid.UUID) else v) for k, v in kwargs.items()})
         for method in ("get", "patch", "put", "delete", "post"):
             status = getattr(client, method)(url, {}, format="json", **extra).status_code
+            if status == 403 and auth == "api_key":
+                # A key without the right gets 403 for any id (admin-only resources): no existence leak.
+                assert getattr(client, method)(unknown, {}, format="json", **extra).status_code == 403
+                continue
             assert status in (404, 405), f"{method.upper()} {url} answered {status}"
             if status == 404:
                 checked += 1
@@ -198,7 +221,7 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):  # noqa: E501
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

@@ -18,7 +18,7 @@ from empathy_site.celery import app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _worker_env() -> dict:
+def _worker_env(extra: dict | None = None) -> dict:
     db = connection.settings_dict
     env = dict(os.environ)
     env["DATABASE_URL"] = f"postgres://{settings.DATABASE_APP_ROLE}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -26,15 +26,16 @@ def _worker_env() -> dict:
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["CONN_MAX_AGE"] = "0"
+    env.update(extra or {})
     return env
 
 
-def start_worker(log_path: Path) -> subprocess.Popen:
+def start_worker(log_path: Path, extra_env: dict | None = None) -> subprocess.Popen:
     log = open(log_path, "ab")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "empathy_site", "worker", "--pool=solo", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=_worker_env(extra_env), stdout=log, stderr=subprocess.STDOUT,
     )
 
 

@@ -134,7 +134,8 @@ def backoff(attempts: int) -> timedelta:
 def claim_due(limit: int = 20) -> list[int]:
     """Claim due deliveries of the active org; concurrent workers skip each other's rows."""
     now = timezone.now()
-    stale = now - timedelta(seconds=SEND_TIMEOUT_SECONDS * 3)
+    # A claim older than this belongs to a worker that died mid-send.
+    stale = now - timedelta(seconds=getattr(settings, "WEBHOOK_CLAIM_TIMEOUT_SECONDS", SEND_TIMEOUT_SECONDS * 3))
     with tenant_atomic():
         due = WebhookDelivery.objects.filter(
             Q(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)

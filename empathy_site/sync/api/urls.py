@@ -1,5 +1,9 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from .views import ChangesView
+from .views import ChangesView, WebhookEndpointViewSet
 
-urlpatterns = [path("changes/", ChangesView.as_view(), name="changes-list")]
+router = SimpleRouter(trailing_slash=True)
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+
+urlpatterns = [path("changes/", ChangesView.as_view(), name="changes-list"), *router.urls]
