@@ -76,6 +76,8 @@ def _load_objects(events) -> dict:
     loaded = {}
     for object_type, ids in wanted.items():
         model, serializer, hook = sync_types()[object_type]
-        for instance in hook(model.objects.filter(public_id__in=ids)):
-            loaded[(object_type, instance.public_id)] = serializer(instance).data
+        instances = list(hook(model.objects.filter(public_id__in=ids)))
+        # many=True: one serializer for the batch; building one per object costs ~1 ms each.
+        for instance, data in zip(instances, serializer(instances, many=True).data, strict=True):
+            loaded[(object_type, instance.public_id)] = data
     return loaded

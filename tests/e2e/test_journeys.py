@@ -127,6 +127,7 @@ def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, l
     screenshot(page, "highlight-popover")
     popover.get_by_role("button", name="Save highlight").click()
     page.locator("#u-0 mark", has_text="three vendors").wait_for()
+    page.wait_for_load_state()  # the page's script binds the keyboard shortcut on load
 
     # Keyboard: select "failed us" with the selection API, press H, pick the existing tag by name, Enter.
     page.evaluate(
@@ -137,6 +138,7 @@ def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, l
         }"""
     )
     page.keyboard.press("h")
+    page.locator("[data-highlight-popover]").wait_for(state="visible")
     tag_input = page.get_by_label("Find or create a tag")
     assert tag_input.evaluate("el => el === document.activeElement")
     tag_input.type("comparison")
