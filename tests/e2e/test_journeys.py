@@ -228,3 +228,27 @@ def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_chan
     page.get_by_role("link", name="Insights").click()
     assert int(page.locator(".stat-value").first.inner_text()) == before + 1
     screenshot(page, "insights")
+
+
+def test_admin_manages_privacy_webhooks_and_reads_the_audit_log(page, live_server, screenshot, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    call_command("seed_demo")
+    sign_in(page, live_server, "admin@demo.example")
+    page.wait_for_url(f"{live_server.url}/o/demo/")
+    page.get_by_role("link", name="Privacy").click()
+    page.get_by_label("Redact personal details").select_option("suggest")
+    page.get_by_label("Keep interviews for (months)").fill("24")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Privacy settings saved.").is_visible()
+    page.get_by_role("button", name="Preview retention").click()
+    assert page.get_by_text("would be deleted").is_visible()
+    screenshot(page, "privacy")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("Endpoint URL").fill("http://127.0.0.1:9/hook")
+    page.get_by_label("persona.published").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    assert page.locator("#new-secret").inner_text().startswith("whsec_")
+    screenshot(page, "webhooks")
+    page.get_by_role("link", name="Audit log").click()
+    assert page.get_by_text("Webhook created").is_visible() and page.get_by_text("Privacy policy changed").is_visible()
+    screenshot(page, "audit")
