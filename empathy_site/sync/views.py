@@ -81,7 +81,11 @@ class FailedTaskReplayView(OrgView):
         from empathy_site.celery import app
 
         failed = get_object_or_404(FailedTask, public_id=failed_task_id)
-        app.send_task(failed.task_name, args=failed.args)
+        task = app.tasks.get(failed.task_name)
+        if task is None:
+            messages.error(request, f"{failed.task_name} no longer exists; nothing to run.")
+            return redirect("webhooks", org_slug=self.organization.slug)
+        task.apply_async(args=failed.args)
         failed.replayed_at = timezone.now()
         failed.save(update_fields=["replayed_at"])
         messages.success(request, f"{failed.task_name} queued again.")

@@ -189,3 +189,27 @@ def test_admin_api_registers_and_lists_deliveries(client, alice, org_a):
         assert deliveries[0]["status"] == "succeeded" and deliveries[0]["attempt_log"][0]["status_code"] == 200
         replay = api.post(f"/api/v1/webhooks/{wid}/deliveries/{deliveries[0]['id']}/replay/", **headers)
         assert replay.status_code == 200 and replay.json()["status"] == "pending"
+
+
+def test_a_task_that_fails_for_good_is_recorded_and_can_be_replayed(org_a, alice, client, monkeypatch):
+    from django.urls import reverse
+
+    from empathy_site.sync.models import FailedTask
+    from empathy_site.sync.tasks import webhooks_deliver_task
+
+    def broken():
+        raise RuntimeError("receiver config exploded")
+
+    monkeypatch.setattr(webhooks, "deliver_due", broken)
+    result = webhooks_deliver_task.apply(args=[org_a.pk], throw=False)
+    assert result.failed()
+    with tenant_scope(org_a):
+        failed = FailedTask.objects.get()
+    assert failed.task_name == "sync.webhooks_deliver" and failed.args == [org_a.pk] and "exploded" in failed.error
+    monkeypatch.setattr(webhooks, "deliver_due", lambda: 0)
+    client.force_login(alice.user)
+    page = client.get(reverse("webhooks", args=[org_a.slug])).content.decode()
+    assert "failed for good" in page and "sync.webhooks_deliver" in page
+    client.post(reverse("failed_task_replay", args=[org_a.slug, failed.public_id]))
+    with tenant_scope(org_a):
+        assert FailedTask.objects.get().replayed_at is not None
