@@ -83,3 +83,12 @@ def test_create_org_command_refuses_a_taken_slug(db):
     call_command("create_org", "acme", "--name", "Acme", "--owner", "owner@acme.test", "--password", "s3cret-pass-1")
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_org", "acme", "--name", "Acme 2", "--owner", "owner@acme.test")
+
+
+def test_delete_org_command_needs_confirmation_and_deletes(org_b):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="confirm"):
+        call_command("delete_org", org_b.slug, "--confirm", "nope")
+    call_command("delete_org", org_b.slug, "--confirm", org_b.slug)
+    assert not Organization.objects.filter(slug=org_b.slug).exists()
