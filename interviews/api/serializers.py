@@ -36,7 +36,7 @@ class StudySerializer(serializers.ModelSerializer):
 
 class InterviewSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    study = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    study = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     participants = serializers.SerializerMethodField()
     format = serializers.CharField(source="detected_format", read_only=True)
 
@@ -87,8 +87,8 @@ class UtteranceSerializer(serializers.ModelSerializer):
 
 class SpeakerSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    participant = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    team_member = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    participant = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
+    team_member = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     kind = serializers.CharField(read_only=True)
     utterance_count = serializers.IntegerField(read_only=True)
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from empathy_site.tenancy.api.base import TenantModelViewSet
 from empathy_site.tenancy.api.errors import error_body
 from empathy_site.tenancy.api.pagination import CursorPagination
+from empathy_site.tenancy.api.schema import results_of
 from empathy_site.tenancy.models import User
 
 from .. import parsers, services
@@ -177,7 +178,7 @@ class InterviewViewSet(TenantModelViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(UtteranceSerializer(page, many=True).data)
 
-    @extend_schema(responses=SpeakerSerializer(many=True))
+    @extend_schema(responses=results_of(SpeakerSerializer, "SpeakerList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def speakers(self, request, *args, **kwargs):
         interview = self.get_object()

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from empathy_site.tenancy.api.base import TenantModelViewSet
+from empathy_site.tenancy.api.schema import results_of
 from empathy_site.tenancy.roles import Perm, role_allows
 from interviews.models import Highlight
 
@@ -49,8 +50,12 @@ def _revisions():
     partial_update=extend_schema(request=MessageUpdateSerializer, responses=MessageSerializer),
 )
 class MessageViewSet(TenantModelViewSet):
-    """Messages. Any write of the body or the targets must carry an assumption_check (400 otherwise)."""
+    """Messages. Any write of the body or the targets must carry an assumption_check (400 otherwise).
 
+    Messages are archived (status), not deleted: their checks are the team's record.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     model = Message
     serializer_class = MessageSerializer
     write_permission = Perm.MESSAGES
@@ -110,11 +115,12 @@ class MessageViewSet(TenantModelViewSet):
                        else list(current.target_personas.all()) if current else [])
             services.message_revise(message=message, body=body, target_personas=targets,
                                     check=_check_answers(data["assumption_check"]), by=self.actor)
+            message = Message.objects.get(pk=message.pk)  # the revision moved its counters on
         if meta:
             services.message_update(message=message, by=self.actor, **meta)
         return self._respond(message)
 
-    @extend_schema(responses=RevisionSerializer(many=True))
+    @extend_schema(responses=results_of(RevisionSerializer, "RevisionList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def revisions(self, request, *args, **kwargs):
         revisions = _revisions().filter(message=self.get_object()).order_by("-number")

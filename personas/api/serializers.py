@@ -112,14 +112,9 @@ class PersonaVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PolicyShortfallSerializer(serializers.Serializer):
-    claim = serializers.UUIDField()
-    statement = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
-
-
 class EvidencePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = EvidencePolicy
         fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute", "updated_at"]
         read_only_fields = ["updated_at"]
+        extra_kwargs = {"updated_at": {"allow_null": True}}

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
 from empathy_site.tenancy.api.errors import error_body
+from empathy_site.tenancy.api.schema import ErrorSerializer, results_of
 from empathy_site.tenancy.roles import Perm
 from interviews.api.views import resolve
 from interviews.models import Highlight
@@ -21,7 +22,6 @@ from .serializers import (
     EvidencePolicySerializer,
     PersonaSerializer,
     PersonaVersionSerializer,
-    PolicyShortfallSerializer,
 )
 
 
@@ -44,7 +44,8 @@ def _claims_by_persona(persona_ids) -> dict:
 @extend_schema_view(
     publish=extend_schema(request=None, responses={
         200: PersonaVersionSerializer,
-        400: OpenApiResponse(PolicyShortfallSerializer(many=True), description="Claims that fall short, with reasons"),
+        400: OpenApiResponse(ErrorSerializer, description="Not published: error.details.claims lists each claim "
+                             "that falls short, with its reasons"),
     }),
 )
 class PersonaViewSet(TenantModelViewSet):
@@ -97,7 +98,7 @@ class PersonaViewSet(TenantModelViewSet):
             return Response(error_body("policy_not_met", refused.messages[0], {"claims": details}), status=status.HTTP_400_BAD_REQUEST)
         return Response(PersonaVersionSerializer(version).data)
 
-    @extend_schema(responses=PersonaVersionSerializer(many=True))
+    @extend_schema(responses=results_of(PersonaVersionSerializer, "PersonaVersionList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, *args, **kwargs):
         versions = selectors.persona_versions(persona=self.get_object())
@@ -137,6 +138,9 @@ class ClaimViewSet(TenantModelViewSet):
 
 @extend_schema_view(create=extend_schema(request=CitationWriteSerializer, responses={201: CitationSerializer}))
 class CitationViewSet(TenantModelViewSet):
+    """Citations are created and removed; to change one, remove it and cite again."""
+
+    http_method_names = ["get", "post", "delete", "head", "options"]
     model = Citation
     serializer_class = CitationSerializer
 

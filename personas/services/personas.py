@@ -91,10 +91,18 @@ def _check_name(name: str, exclude_pk=None) -> str:
     return name
 
 
+def _check_colour(colour) -> str:
+    import re
+
+    if not isinstance(colour, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        raise ValidationError({"avatar_colour": "Give the colour as #rrggbb, e.g. #6366f1."})
+    return colour.lower()
+
+
 @tenant_atomic()
 def persona_create(*, name: str, summary: str = "", segment=None, owner=None, avatar_colour: str | None = None, by=None) -> Persona:
     name = _check_name(name)
-    colour = avatar_colour or AVATAR_COLOURS[Persona.objects.count() % len(AVATAR_COLOURS)]
+    colour = _check_colour(avatar_colour) if avatar_colour else AVATAR_COLOURS[Persona.objects.count() % len(AVATAR_COLOURS)]
     return Persona.objects.create(
         organization_id=require_org_id(), name=name, summary=summary or "", segment=_check_segment(segment or {}),
         owner=owner or (by if getattr(by, "email", None) else None), avatar_colour=colour,
@@ -114,8 +122,8 @@ def persona_update(*, persona: Persona, by=None, **values) -> Persona:
         if owner is not None and not Membership.objects.filter(organization_id=persona.organization_id, user=owner).exists():
             raise ValidationError({"owner": "The owner must be a member of this organisation."})
         persona.owner = owner
-    if "avatar_colour" in values and values["avatar_colour"]:
-        persona.avatar_colour = values["avatar_colour"]
+    if "avatar_colour" in values and values["avatar_colour"] is not None:
+        persona.avatar_colour = _check_colour(values["avatar_colour"])
     persona.save()
     return persona
 

@@ -145,3 +145,14 @@ def test_insights_page_and_csv(client, evidence, persona, claim, bob):
     assert "By channel" in page and "bob@example.test" in page
     csv_text = client.get(reverse("message_insights_csv", args=[evidence["org"].slug])).content.decode()
     assert "channel,email,insight,1,100" in csv_text and "bob@example.test,5.0,2.0,3.0,1,0" in csv_text
+
+
+def test_revising_twice_through_the_api_counts_revisions(api, evidence, persona):
+    created = api.post("/api/v1/messages/", {
+        "title": "t", "channel": "email", "body": "b", "target_personas": [str(persona.public_id)],
+        "assumption_check": check_body(basis="preference"),
+    }, format="json").json()
+    for expected in (2, 3):
+        response = api.patch(f"/api/v1/messages/{created['id']}/", {"title": "x", "assumption_check": check_body(basis="preference")},
+                             format="json")
+        assert response.status_code == 200 and response.json()["revision_count"] == expected

@@ -76,3 +76,10 @@ def test_policy_is_admin_only_to_change(api, evidence, client, member_factory):
     assert response.status_code == 200 and response.json()["min_citations"] == 3
     bad = admin.patch("/api/v1/evidence-policy/", {"min_participants": 9}, format="json", HTTP_X_ORGANIZATION=evidence["org"].slug)
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("colour", ["zz", 0, "#12345g"])
+def test_a_bad_avatar_colour_is_400_not_500(api, colour):
+    assert api.post("/api/v1/personas/", {"name": "P", "avatar_colour": colour}, format="json").status_code == 400
+    pid = api.post("/api/v1/personas/", {"name": f"Q{colour}"}, format="json").json()["id"]
+    assert api.patch(f"/api/v1/personas/{pid}/", {"avatar_colour": colour}, format="json").status_code == 400

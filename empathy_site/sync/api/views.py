@@ -64,6 +64,7 @@ from rest_framework import status  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 
 from empathy_site.tenancy.api.base import TenantModelViewSet  # noqa: E402
+from empathy_site.tenancy.api.schema import results_of  # noqa: E402
 from empathy_site.tenancy.roles import Perm  # noqa: E402
 
 from .. import webhooks  # noqa: E402
@@ -130,7 +131,7 @@ class WebhookEndpointViewSet(TenantModelViewSet):
     def service_delete(self, instance):
         webhooks.endpoint_delete(endpoint=instance, by=self.actor)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(responses=results_of(WebhookDeliverySerializer, "WebhookDeliveryList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, *args, **kwargs):
         endpoint = self.get_object()

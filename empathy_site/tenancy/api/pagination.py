@@ -1,4 +1,5 @@
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 
@@ -8,6 +9,13 @@ class CursorPagination(pagination.CursorPagination):
     ordering = ("-created_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            # A cursor we did not hand out is bad input, not a missing object.
+            raise ValidationError({"cursor": "This cursor is not one we handed out; start without one or follow `next`."}) from None
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link()})
