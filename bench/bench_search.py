@@ -84,7 +84,8 @@ class RawSearch:
             conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
             rows = conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}).fetchall()
             if rows:
-                headlines = dict(conn.execute(HEADLINE_SQL, [query.tsquery, self.options, [r[0] for r in rows]]).fetchall())
+                ids = [Int4(r[0]) for r in rows]  # integer[], as Django sends the list
+                headlines = dict(conn.execute(HEADLINE_SQL, [query.tsquery, self.options, ids]).fetchall())
                 rows = [(r[2], r[9], headlines.get(r[0], "")) for r in rows]
         return [(public_id, rank) for public_id, rank, _ in rows]
 
@@ -99,7 +100,7 @@ class RawSearch:
             plan = self.conn.execute(
                 "EXPLAIN (ANALYZE, BUFFERS) " + SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}
             ).fetchall()
-            ids = [r[0] for r in self.conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT})]
+            ids = [Int4(r[0]) for r in self.conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT})]
             headline = self.conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + HEADLINE_SQL,
                                          [query.tsquery, self.options, ids]).fetchall()
         return "\n".join(r[0] for r in plan), "\n".join(r[0] for r in headline)
@@ -155,6 +156,8 @@ def run(ctx) -> list[Row]:
         raw = RawSearch(conn, big.org.pk)
         matches = {q: raw.count(q) for q in queries}
         queries = [q for q in queries if matches[q]]  # the words met in one utterance; the parser may disagree
+        if not queries:
+            raise RuntimeError("No two-word query matches in the big organisation; is --scale too small?")
         _check_reference_sql(big.org.pk, queries[0])
         paths = {"raw": raw, "selector": Selector(ctx, big.org.pk), "endpoint": Endpoint(ctx, big.org)}
         times = _measure(paths, queries, ROUNDS)

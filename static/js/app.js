@@ -44,6 +44,7 @@
     list.textContent = names.length ? names.length + " selected: " + names.join(", ") : "";
   }
   input.addEventListener("change", show);
+  show(); // files chosen before this script ran
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("is-over"); });
   });
@@ -84,7 +85,7 @@
     }
     p.appendChild(document.createTextNode(text.slice(at)));
   }
-  input.addEventListener("input", function () {
+  function apply() {
     var needle = input.value.trim().toLowerCase(), shown = 0;
     items.forEach(function (item) {
       var p = item.querySelector("[data-text]");
@@ -94,7 +95,9 @@
       if (match) shown++;
     });
     count.textContent = needle ? shown + " of " + items.length + " utterances" : "";
-  });
+  }
+  input.addEventListener("input", apply);
+  if (input.value) apply(); // typed before this script ran
 })();
 
 // Highlighting: select words in the transcript, then save them with tags.

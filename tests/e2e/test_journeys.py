@@ -18,11 +18,21 @@ VTT = """WEBVTT
 """
 
 
+def navigate(page, locator):
+    """Click something that loads a new page, and wait until that page has run its scripts.
+
+    Typing into a page before its deferred scripts ran loses the input (the
+    handlers aren't bound yet), so every navigation in these tests waits.
+    """
+    with page.expect_navigation(wait_until="load"):
+        locator.click()
+
+
 def sign_in(page, live_server, email):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    navigate(page, page.get_by_role("button", name="Sign in"))
 
 
 def test_demo_researcher_signs_in_and_reaches_the_dashboard(page, live_server, screenshot):
@@ -40,19 +50,19 @@ def test_marketer_searches_evidence_and_reads_patterns(page, live_server, screen
     call_command("seed_demo")
     sign_in(page, live_server, "marketer@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    page.get_by_role("link", name="Search evidence").click()
+    navigate(page, page.get_by_role("link", name="Search evidence"))
     page.get_by_label("Search evidence").first.fill("spreadsheet*")
-    page.get_by_role("button", name="Search").click()
+    navigate(page, page.get_by_role("button", name="Search"))
     assert page.locator("mark").first.inner_text().lower().startswith("spreadsheet")
     screenshot(page, "search")
     page.get_by_label("Participant attribute").fill("role=finance")
-    page.get_by_role("button", name="Search").click()
+    navigate(page, page.get_by_role("button", name="Search"))
     assert page.get_by_text("without the attribute filter").is_visible()
-    page.get_by_role("link", name="Patterns").click()
+    navigate(page, page.get_by_role("link", name="Patterns"))
     assert page.locator("table.heatmap tbody tr").count() >= 3
     screenshot(page, "patterns")
-    page.get_by_role("link", name="Codebook").click()
-    page.get_by_role("link", name="Audit & compliance").click()
+    navigate(page, page.get_by_role("link", name="Codebook"))
+    navigate(page, page.get_by_role("link", name="Audit & compliance"))
     assert page.get_by_text("The audit trail matters more than speed").is_visible()
     screenshot(page, "tag")
 
@@ -61,17 +71,16 @@ def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, s
     call_command("seed_demo")
     sign_in(page, live_server, "researcher@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    page.get_by_role("link", name="Interviews").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("link", name="Interviews"))
     transcript = tmp_path / "dana-call.vtt"
     transcript.write_text(VTT)
     page.set_input_files("#id_files", str(transcript))
     assert "dana-call.vtt" in page.locator("[data-file-list]").inner_text()
-    page.get_by_role("button", name="Upload").click()
+    navigate(page, page.get_by_role("button", name="Upload"))
     row = page.locator("tr", has_text="dana call")
     row.get_by_text("Ready").wait_for()
     screenshot(page, "interviews")
-    row.get_by_role("link", name="dana call").click()
+    navigate(page, row.get_by_role("link", name="dana call"))
     assert page.locator("#u-0").get_by_text("We compare three vendors").is_visible()
     page.get_by_label("Find in transcript").fill("failed us")
     assert page.locator("[data-find-count]").inner_text() == "1 of 3 utterances"
@@ -80,15 +89,14 @@ def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, s
 
 
 def _upload_dana_call(page, live_server, tmp_path):
-    page.get_by_role("link", name="Interviews").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("link", name="Interviews"))
     transcript = tmp_path / "dana-call.vtt"
     transcript.write_text(VTT)
     page.set_input_files("#id_files", str(transcript))
-    page.get_by_role("button", name="Upload").click()
+    navigate(page, page.get_by_role("button", name="Upload"))
     row = page.locator("tr", has_text="dana call")
     row.get_by_text("Ready").wait_for()
-    row.get_by_role("link", name="dana call").click()
+    navigate(page, row.get_by_role("link", name="dana call"))
 
 
 def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, live_server, screenshot, tmp_path):
@@ -125,9 +133,8 @@ def test_researcher_highlights_by_selecting_text_with_mouse_and_keyboard(page, l
     assert "three vendors" in popover.locator("[data-popover-quote]").inner_text()
     popover.get_by_label("Find or create a tag").fill("Comparison")
     screenshot(page, "highlight-popover")
-    popover.get_by_role("button", name="Save highlight").click()
+    navigate(page, popover.get_by_role("button", name="Save highlight"))
     page.locator("#u-0 mark", has_text="three vendors").wait_for()
-    page.wait_for_load_state()  # the page's script binds the keyboard shortcut on load
 
     # Keyboard: select "failed us" with the selection API, press H, pick the existing tag by name, Enter.
     page.evaluate(
@@ -160,33 +167,30 @@ def test_researcher_builds_and_publishes_a_persona(page, live_server, screenshot
     call_command("seed_demo")
     sign_in(page, live_server, "researcher@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    page.get_by_role("link", name="Personas").click()
+    navigate(page, page.get_by_role("link", name="Personas"))
     page.get_by_label("Name").fill("Risk-Averse Approver")
     page.get_by_label("Summary").fill("Compares vendors carefully and needs to defend the choice.")
     page.get_by_role("textbox", name="Segment").fill("role: procurement")
-    page.get_by_role("button", name="Create and add claims").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="Create and add claims"))
     page.get_by_label("Kind").select_option("behaviour")
     page.get_by_label("Statement").fill("Compares several vendors side by side in a spreadsheet before signing")
-    page.get_by_role("button", name="Add claim").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="Add claim"))
 
     finder = page.get_by_label("Find evidence for this claim")
     finder.fill("compare*")
     results = page.locator(".finder-results li")
     results.first.wait_for()
     assert results.count() >= 2
-    results.nth(0).get_by_role("button", name="Cite", exact=True).click()
-    page.wait_for_load_state()
+    navigate(page, results.nth(0).get_by_role("button", name="Cite", exact=True))
     page.get_by_label("Find evidence for this claim").fill("compare*")
     page.locator(".finder-results li", has=page.get_by_role("button", name="Cite", exact=True)).first.wait_for()
-    page.locator(".finder-results li", has=page.get_by_role("button", name="Cite", exact=True)).first.get_by_role(
-        "button", name="Cite", exact=True).click()
+    uncited = page.locator(".finder-results li", has=page.get_by_role("button", name="Cite", exact=True)).first
+    navigate(page, uncited.get_by_role("button", name="Cite", exact=True))
     assert page.locator(".citation-list li").count() == 2
     screenshot(page, "persona-editor")
 
-    page.get_by_role("link", name="Done").click()
-    page.get_by_role("button", name="Publish").click()
+    navigate(page, page.get_by_role("link", name="Done"))
+    navigate(page, page.get_by_role("button", name="Publish"))
     assert page.get_by_text("Published as version 1").is_visible()
     page.locator("details.claim summary").first.click()
     assert page.locator("details.claim[open] .evidence").count() == 2
@@ -197,12 +201,11 @@ def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_chan
     call_command("seed_demo")
     sign_in(page, live_server, "marketer@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    page.get_by_role("link", name="Messages").click()
-    page.get_by_role("link", name="Insights").click()
+    navigate(page, page.get_by_role("link", name="Messages"))
+    navigate(page, page.get_by_role("link", name="Insights"))
     before = int(page.locator(".stat-value").first.inner_text())
-    page.get_by_role("link", name="Messages").click()
-    page.get_by_role("link", name="Write a message").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("link", name="Messages"))
+    navigate(page, page.get_by_role("link", name="Write a message"))
     page.get_by_label("Title").fill("Audit-ready onboarding")
     page.get_by_label("Channel").select_option("email")
     target = page.get_by_role("checkbox", name="Cautious Procurement Lead", exact=True)
@@ -211,8 +214,7 @@ def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_chan
     claim = page.get_by_label("Needs an audit trail", exact=False)
     claim.wait_for()
     page.get_by_label("Message", exact=True).fill("Show finance who approved every supplier, and why, in one click.")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="Save"))
     assert page.get_by_text("This field is required.").first.is_visible()  # no save without the check
     assert page.get_by_role("checkbox", name="Cautious Procurement Lead", exact=True).is_checked()  # kept on re-render
     page.get_by_label("Needs an audit trail", exact=False).check()
@@ -221,11 +223,11 @@ def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_chan
     page.locator("fieldset", has_text="How do you predict").get_by_role("radio", name="4").check()
     page.get_by_label("In their words, what would the customer say?").fill("Finally, something I can show the auditor.")
     screenshot(page, "message-check")
-    page.get_by_role("button", name="Save").click()
+    navigate(page, page.get_by_role("button", name="Save"))
     assert page.get_by_text("Grounded", exact=True).first.is_visible()
     screenshot(page, "message")
-    page.get_by_role("link", name="← Messages").click()
-    page.get_by_role("link", name="Insights").click()
+    navigate(page, page.get_by_role("link", name="← Messages"))
+    navigate(page, page.get_by_role("link", name="Insights"))
     assert int(page.locator(".stat-value").first.inner_text()) == before + 1
     screenshot(page, "insights")
 
@@ -235,20 +237,20 @@ def test_admin_manages_privacy_webhooks_and_reads_the_audit_log(page, live_serve
     call_command("seed_demo")
     sign_in(page, live_server, "admin@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    page.get_by_role("link", name="Privacy").click()
+    navigate(page, page.get_by_role("link", name="Privacy"))
     page.get_by_label("Redact personal details").select_option("suggest")
     page.get_by_label("Keep interviews for (months)").fill("24")
-    page.get_by_role("button", name="Save").click()
+    navigate(page, page.get_by_role("button", name="Save"))
     assert page.get_by_text("Privacy settings saved.").is_visible()
-    page.get_by_role("button", name="Preview retention").click()
+    navigate(page, page.get_by_role("button", name="Preview retention"))
     assert page.get_by_text("would be deleted").is_visible()
     screenshot(page, "privacy")
-    page.get_by_role("link", name="Webhooks").click()
+    navigate(page, page.get_by_role("link", name="Webhooks"))
     page.get_by_label("Endpoint URL").fill("http://127.0.0.1:9/hook")
     page.get_by_label("persona.published").check()
-    page.get_by_role("button", name="Add endpoint").click()
+    navigate(page, page.get_by_role("button", name="Add endpoint"))
     assert page.locator("#new-secret").inner_text().startswith("whsec_")
     screenshot(page, "webhooks")
-    page.get_by_role("link", name="Audit log").click()
+    navigate(page, page.get_by_role("link", name="Audit log"))
     assert page.get_by_text("Webhook created").is_visible() and page.get_by_text("Privacy policy changed").is_visible()
     screenshot(page, "audit")
