@@ -83,3 +83,8 @@ def secure_tenant_tables(sender=None, using="default", **kwargs):
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {qn(role)}"
             )
             cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {qn(role)}")
+            # The search functions (interviews migration 0009) return ids of the active org only.
+            for function in ("utterance_match_ids(tsquery)", "highlight_match_ids(tsquery)"):
+                cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
+                if cursor.fetchone()[0]:
+                    cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {qn(role)}")
