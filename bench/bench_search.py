@@ -47,18 +47,24 @@ URL = "/api/v1/search/"
 
 # The ranked page, as the ORM builds it (interviews/search.py: select_related interview and speaker with its
 # participant and team member; filter organization_id (TenantManager) and search_vector @@; ORDER BY rank, id).
+# Mirrors interviews/search.py: the ranked page of ids (matching through the SECURITY DEFINER
+# id function, so the GIN index serves it under RLS), then those rows with their joins.
 SEARCH_SQL = """
+SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank
+FROM interviews_utterance u
+WHERE u.organization_id = %(org)s AND u.id IN (SELECT utterance_match_ids(to_tsquery('english', %(q)s)))
+ORDER BY rank DESC, u.id DESC
+LIMIT %(limit)s
+"""
+ROWS_SQL = """
 SELECT u.id, u.organization_id, u.public_id, u.interview_id, u.position, u.speaker_id, u.start_ms, u.end_ms, u.text,
-       ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s)) AS rank,
        i.*, s.*, p.*, tm.*
 FROM interviews_utterance u
 JOIN interviews_interview i ON i.id = u.interview_id
 JOIN interviews_speakermapping s ON s.id = u.speaker_id
 LEFT JOIN interviews_participant p ON p.id = s.participant_id
 LEFT JOIN tenancy_user tm ON tm.id = s.team_member_id
-WHERE u.organization_id = %(org)s AND u.search_vector @@ to_tsquery('english', %(q)s)
-ORDER BY rank DESC, u.id DESC
-LIMIT %(limit)s
+WHERE u.organization_id = %(org)s AND u.id = ANY(%(ids)s)
 """
 # Headlines for the rows fetched only (ts_headline re-parses the text).
 HEADLINE_SQL = "SELECT id, ts_headline('english', text, to_tsquery('english', %s), %s) FROM interviews_utterance WHERE id = ANY(%s)"
@@ -82,12 +88,12 @@ class RawSearch:
         conn = self.conn
         with conn.transaction():
             conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
-            rows = conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}).fetchall()
-            if rows:
-                ids = [Int4(r[0]) for r in rows]  # integer[], as Django sends the list
-                headlines = dict(conn.execute(HEADLINE_SQL, [query.tsquery, self.options, ids]).fetchall())
-                rows = [(r[2], r[9], headlines.get(r[0], "")) for r in rows]
-        return [(public_id, rank) for public_id, rank, _ in rows]
+            page = conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}).fetchall()
+            if page:
+                ids = [Int4(r[0]) for r in page]  # integer[], as Django sends the list
+                conn.execute(ROWS_SQL, {"org": self.org_id, "ids": ids}).fetchall()
+                conn.execute(HEADLINE_SQL, [query.tsquery, self.options, ids]).fetchall()
+        return [(public_id, rank) for _, public_id, rank in page]
 
     def count(self, query: Query) -> int:
         with self.conn.transaction():
@@ -219,15 +225,15 @@ def _check_reference_sql(org_id: int, query: Query) -> None:
         search_utterances(query=query.text, limit=LIMIT)
     statements = [q["sql"] for q in captured.captured_queries if "interviews_utterance" in q["sql"]]
     problems = []
-    if len(statements) != 2:
-        problems.append(f"{len(statements)} statements on interviews_utterance instead of 2")
+    if len(statements) != 3:
+        problems.append(f"{len(statements)} statements on interviews_utterance instead of 3")
     else:
-        search, headline = statements
-        for part in ("ts_rank_cd(", "@@ to_tsquery('english'", f"LIMIT {LIMIT}", '"interviews_utterance"."id" DESC'):
+        search, rows_statement, headline = statements
+        for part in ("ts_rank_cd(", "utterance_match_ids(", f"LIMIT {LIMIT}", "ORDER BY 2 DESC, 1 DESC"):
             if part not in search:
                 problems.append(f"the search has no {part!r}")
-        ours = sorted({t.lower() for t in _JOINED.findall(SEARCH_SQL)})
-        theirs = sorted({t.lower() for t in _JOINED.findall(search)})
+        ours = sorted({t.lower() for t in _JOINED.findall(ROWS_SQL)})
+        theirs = sorted({t.lower() for t in _JOINED.findall(rows_statement)})
         if ours != theirs:
             problems.append(f"joins {theirs} instead of {ours}")
         if "ts_headline(" not in headline:
