@@ -1,7 +1,6 @@
 """Web UI for highlights, the codebook, evidence search and patterns."""
 
 import csv
-import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,8 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, add_service_errors, csv_safe
 
 from . import selectors, services
 from .forms import HighlightForm, SearchForm, TagForm, TagMergeForm
@@ -20,13 +20,7 @@ from .search import search_highlights, search_utterances
 
 
 def _tags_from_ids(raw_ids) -> list[Tag]:
-    ids = []
-    for raw in raw_ids:
-        try:
-            ids.append(uuid.UUID(raw))
-        except (ValueError, TypeError):
-            continue
-    return list(Tag.objects.filter(public_id__in=ids))
+    return list(Tag.objects.filter(public_id__in=[i for i in map(parse_uuid, raw_ids) if i]))
 
 
 def _spot_url(org_slug, interview, position, highlight=None) -> str:
@@ -98,8 +92,7 @@ class CodebookView(OrgView):
                 messages.success(request, f"Tag “{tag.name}” added.")
                 return redirect("codebook", org_slug=self.organization.slug)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)
 
 
@@ -121,8 +114,7 @@ class TagDetailView(OrgView):
                 messages.success(request, "Tag saved.")
                 return redirect("tag_detail", org_slug=self.organization.slug, tag_id=tag.public_id)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, error)
         return self.get(request, tag_id, form=form, status=400)
 
 
@@ -222,7 +214,7 @@ class MatrixCsvView(OrgView):
         writer = csv.writer(response)
         writer.writerow(["tag", *[f"{attribute}={v}" for v in values]])
         for tag, counts in rows:
-            writer.writerow([_csv_safe(tag.name), *[counts.get(v, 0) for v in values]])
+            writer.writerow([csv_safe(tag.name), *[counts.get(v, 0) for v in values]])
         return response
 
 
@@ -232,7 +224,7 @@ class CooccurrenceCsvView(OrgView):
         writer = csv.writer(response)
         writer.writerow(["tag", "other tag", "highlights", "distinct participants"])
         for first, second, highlights, voices in selectors.tag_cooccurrence():
-            writer.writerow([_csv_safe(first.name), _csv_safe(second.name), highlights, voices])
+            writer.writerow([csv_safe(first.name), csv_safe(second.name), highlights, voices])
         return response
 
 
@@ -241,10 +233,6 @@ def _csv_response(filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets execute cells starting with = + - @; prefix them so a tag name can't run a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class TagStylesView(OrgView):

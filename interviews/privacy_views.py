@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, add_service_errors
 
 from . import services
 from .models import Interview, Participant, PrivacyPolicy, RedactionFinding, RetentionRun, Utterance
@@ -52,8 +52,7 @@ class PrivacySettingsView(OrgView):
                 messages.success(request, "Privacy settings saved.")
                 return redirect("privacy_settings", org_slug=self.organization.slug)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)
 
 

@@ -3,9 +3,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.models import User
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, add_service_errors
 
 from . import parsers, selectors, services
 from .forms import ParticipantForm, StudyForm, UploadForm
@@ -105,10 +106,10 @@ class SpeakerMapView(OrgView):
         who = request.POST.get("who", "")
         participant = team_member = None
         if who.startswith("p:"):
-            participant = Participant.objects.filter(public_id=_uuid_or_none(who[2:])).first()
+            participant = Participant.objects.filter(public_id=parse_uuid(who[2:])).first()
         elif who.startswith("u:"):
             team_member = User.objects.filter(
-                public_id=_uuid_or_none(who[2:]), memberships__organization=self.organization
+                public_id=parse_uuid(who[2:]), memberships__organization=self.organization
             ).first()
         if who and participant is None and team_member is None:
             messages.error(request, "Choose a participant or a team member from the list.")
@@ -120,14 +121,6 @@ class SpeakerMapView(OrgView):
                 messages.error(request, " ".join(error.messages))
         return redirect("interview_detail", org_slug=self.organization.slug, interview_id=interview_id)
 
-
-def _uuid_or_none(value):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 class ParticipantListView(OrgView):
@@ -148,7 +141,7 @@ class ParticipantListView(OrgView):
                 messages.success(request, f"Participant {participant.pseudonym} added.")
                 return redirect("participant_list", org_slug=self.organization.slug)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)
 
 
@@ -172,7 +165,7 @@ class ParticipantDetailView(OrgView):
                 messages.success(request, "Saved.")
                 return redirect("participant_detail", org_slug=self.organization.slug, participant_id=participant_id)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, participant_id, form=form, status=400)
 
 
@@ -192,7 +185,7 @@ class StudyListView(OrgView):
                 messages.success(request, f"Study “{study.name}” created.")
                 return redirect("study_detail", org_slug=self.organization.slug, study_id=study.public_id)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)
 
 
@@ -203,11 +196,3 @@ class StudyDetailView(OrgView):
             request, "interviews/study_detail.html",
             {"study": study, "interviews": selectors.interview_list(study=study)},
         )
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

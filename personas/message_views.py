@@ -9,14 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, add_service_errors, csv_safe
 from interviews.search import search_highlights
 
 from . import selectors, services
 from .forms import ApproveForm, MessageMetaForm, MessageRevisionForm
 from .models import Message, Persona
-from .views import _form_errors
 
 
 def _write_context(request, form, *, targets=None, message=None, meta_form=None):
@@ -27,22 +27,13 @@ def _write_context(request, form, *, targets=None, message=None, meta_form=None)
         "evidence": selectors.relevant_evidence(personas=targets),
         "selected_claims": {str(v) for v in (form["claims"].value() or [])},
         "chosen_highlights": list(form.fields["highlights"].queryset.filter(
-            public_id__in=[v for v in (form["highlights"].value() or []) if _uuid(v)])) if form.is_bound else [],
+            public_id__in=[v for v in (form["highlights"].value() or []) if parse_uuid(v)])) if form.is_bound else [],
     }
 
 
-def _uuid(value) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
 
 def _targets_from(form) -> list[Persona]:
-    raw = [v for v in (form["target_personas"].value() or []) if _uuid(v)]
+    raw = [v for v in (form["target_personas"].value() or []) if parse_uuid(v)]
     return list(Persona.objects.filter(public_id__in=raw))
 
 
@@ -81,7 +72,7 @@ class MessageCreateView(OrgView):
                 flash.success(request, f"Saved with its assumption check: {message.get_grounding_display().lower()}.")
                 return redirect("message_detail", org_slug=self.organization.slug, message_id=message.public_id)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
         context = _write_context(request, form, targets=_targets_from(form), meta_form=meta_form)
         return render(request, "personas/messages/write.html", context, status=400)
 
@@ -110,7 +101,7 @@ class MessageReviseView(OrgView):
                 flash.success(request, f"Revision {revision.number} saved with its assumption check.")
                 return redirect("message_detail", org_slug=self.organization.slug, message_id=message.public_id)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
         return render(request, "personas/messages/write.html",
                       _write_context(request, form, targets=_targets_from(form), message=message), status=400)
 
@@ -121,7 +112,7 @@ class EvidencePanelView(OrgView):
     read_permission = Perm.MESSAGES
 
     def get(self, request):
-        raw = [v for v in request.GET.getlist("target_personas") if _uuid(v)]
+        raw = [v for v in request.GET.getlist("target_personas") if parse_uuid(v)]
         targets = list(Persona.objects.filter(public_id__in=raw))
         return render(request, "personas/messages/_evidence_panel.html", {
             "evidence": selectors.relevant_evidence(personas=targets),
@@ -215,14 +206,10 @@ class InsightsCsvView(OrgView):
             for value, entry in dash[dimension].items():
                 label = value.strftime("%Y-%m") if hasattr(value, "strftime") else (value or "(none)")
                 for basis, _ in dash["bases"]:
-                    writer.writerow([dimension.removeprefix("by_"), _csv_safe(str(label)), basis, entry[basis], entry["pct"][basis]])
+                    writer.writerow([dimension.removeprefix("by_"), csv_safe(str(label)), basis, entry[basis], entry["pct"][basis]])
         writer.writerow([])
         writer.writerow(["author", "mean_own_taste", "mean_predicted_reaction", "gap", "revisions", "projection_risks"])
         for gap in dash["gaps"]:
-            writer.writerow([_csv_safe(gap["answered_by__email"] or "(unknown)"), round(gap["taste"], 2),
+            writer.writerow([csv_safe(gap["answered_by__email"] or "(unknown)"), round(gap["taste"], 2),
                              round(gap["prediction"], 2), gap["gap"], gap["n"], gap["risky"]])
         return response
-
-
-def _csv_safe(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

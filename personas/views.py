@@ -4,21 +4,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, add_service_errors
 from interviews.models import Highlight
 from interviews.search import search_highlights
 
 from . import selectors, services
 from .forms import CitationForm, ClaimForm, EvidencePolicyForm, PersonaForm
 from .models import Citation, Claim, Persona
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class PersonaGalleryView(OrgView):
@@ -40,7 +32,7 @@ class PersonaGalleryView(OrgView):
                 persona = services.persona_create(by=request.user, **form.cleaned_data)
                 return redirect("persona_edit", org_slug=self.organization.slug, persona_id=persona.public_id)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)
 
 
@@ -90,7 +82,7 @@ class PersonaEditView(OrgView):
                 messages.success(request, "Saved.")
                 return redirect("persona_edit", org_slug=self.organization.slug, persona_id=persona_id)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, persona_id, form=form, status=400)
 
 
@@ -235,5 +227,5 @@ class EvidencePolicyView(OrgView):
                 messages.success(request, "Evidence policy saved; published personas were re-checked.")
                 return redirect("evidence_policy", org_slug=self.organization.slug)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
         return self.get(request, form=form, status=400)

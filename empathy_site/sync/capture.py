@@ -8,6 +8,7 @@ Bulk writes that bypass signals call `record_changes` themselves.
 
 import contextlib
 from contextvars import ContextVar
+from functools import cache
 
 from django.db.models.signals import post_delete, post_save
 
@@ -51,7 +52,9 @@ def record_changes(model, public_ids, *, organization_id: int, action: str = "up
     ])
 
 
+@cache
 def _type_by_model():
+    # Called on every save of a syncable model: built once.
     return {model: name for name, (model, _, _) in sync_types().items()}
 
 

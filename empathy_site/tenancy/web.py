@@ -28,3 +28,17 @@ class OrgView(View):
 
     def org_url_kwargs(self, **extra):
         return {"org_slug": self.organization.slug, **extra}
+
+
+def add_service_errors(form, error) -> None:
+    """Show a service's ValidationError on the form: per field where the form has it, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def csv_safe(value: str) -> str:
+    """Spreadsheets execute cells starting with = + - @; prefix them so a name can't run a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -4,6 +4,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
 
 from .. import services
@@ -151,12 +152,10 @@ class HighlightViewSet(TenantModelViewSet):
 
 
 def _uuid_param(value: str, name: str):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise exceptions.ValidationError({name: "Not a valid id."}) from None
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise exceptions.ValidationError({name: "Not a valid id."})
+    return parsed
 
 
 def filters_from(data: dict) -> SearchFilters:

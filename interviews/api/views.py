@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.api.base import TenantModelViewSet
 from empathy_site.tenancy.api.errors import error_body
 from empathy_site.tenancy.api.pagination import CursorPagination
@@ -124,7 +125,7 @@ class InterviewViewSet(TenantModelViewSet):
         queryset = queryset.select_related("study").prefetch_related(Prefetch("attendances", queryset=attendances))
         study = self.request.query_params.get("study")
         if study:
-            queryset = queryset.filter(study__public_id=study) if _is_uuid(study) else queryset.none()
+            queryset = queryset.filter(study__public_id=study) if parse_uuid(study) else queryset.none()
         return queryset
 
     def create(self, request, *args, **kwargs):
@@ -213,13 +214,3 @@ class InterviewViewSet(TenantModelViewSet):
         speaker = services.speaker_map(speaker=speaker, participant=participant, team_member=team_member, by=self.actor)
         speaker.utterance_count = speaker.utterances.count()
         return Response(SpeakerSerializer(speaker).data)
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

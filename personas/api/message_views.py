@@ -70,12 +70,9 @@ class MessageViewSet(TenantModelViewSet):
         return context
 
     def _load_current(self, messages):
-        revisions = _revisions().filter(message__in=[m.pk for m in messages])
-        latest = {}
-        for revision in revisions:
-            if revision.number == next(m.revision_count for m in messages if m.pk == revision.message_id):
-                latest[revision.message_id] = revision
-        self._current = latest
+        counts = {m.pk: m.revision_count for m in messages}
+        revisions = _revisions().filter(message__in=list(counts))
+        self._current = {r.message_id: r for r in revisions if r.number == counts[r.message_id]}
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -27,8 +27,6 @@ def subscribe(org, url, events=("highlight.created", "persona.published", "parti
 
 
 def deliver_now(org):
-    with tenant_scope(org):
-        pass
     from empathy_site.tenancy.context import activate_without_transaction, deactivate
 
     token = activate_without_transaction(org.pk)
