@@ -5,6 +5,7 @@ id as its first argument, opens a transaction bound to it, and only then runs.
 Without that, row-level security would silently return nothing.
 """
 
+import logging
 import os
 
 from celery import Celery, Task
@@ -14,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathy_site.settings.base")
 app = Celery("empathy_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+logger = logging.getLogger(__name__)
 
 
 class TenantTask(Task):
@@ -45,6 +47,24 @@ def tenant_task(*args, **kwargs):
     kwargs.setdefault("base", TenantTask)
     kwargs.setdefault("bind", False)
     return app.task(*args, **kwargs)
+
+
+def fan_out_per_organisation(task) -> int:
+    """Queue ``task(org_id)`` once per organisation; for beat jobs. Returns how many were queued.
+
+    One task per organisation, so one organisation's bad data or failure never stops
+    another's run (each task fails, retries and is recorded on its own).
+    """
+    from empathy_site.tenancy.models import Organization
+
+    queued = 0
+    for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
+        try:
+            task.delay(org_id)
+            queued += 1
+        except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn
+            logger.exception("Could not run %s for organisation %s", task.name, org_id)
+    return queued
 
 
 @app.task(name="empathy_site.ping")

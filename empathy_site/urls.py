@@ -17,6 +17,10 @@ org_patterns = [
     path("settings/members/", tenancy_views.MembersView.as_view(), name="members"),
     path("settings/members/<uuid:user_id>/role/", tenancy_views.MemberRoleView.as_view(), name="member_role"),
     path("settings/members/<uuid:user_id>/remove/", tenancy_views.MemberRemoveView.as_view(), name="member_remove"),
+    path(
+        "settings/members/invitations/<uuid:invitation_id>/revoke/", tenancy_views.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
+    ),
     path("settings/api-keys/", tenancy_views.ApiKeysView.as_view(), name="api_keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
     path("settings/audit/", tenancy_views.AuditLogView.as_view(), name="audit_log"),
@@ -32,10 +36,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", tenancy_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    # Outside /o/<slug>/: the invited person is not a member yet; the token names the organisation.
+    path("accounts/invitations/<str:token>/", tenancy_views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("api/v1/", include(api_v1)),
 ]
 
+handler400 = "empathy_site.views.bad_request"
 handler403 = "empathy_site.views.permission_denied"
 handler404 = "empathy_site.views.not_found"
 handler500 = "empathy_site.views.server_error"

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from empathy_site.tenancy.api.errors import api_not_found, api_server_error
+from empathy_site.tenancy.api.errors import api_bad_request, api_not_found, api_server_error
 from empathy_site.tenancy.models import Notification
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView
@@ -36,6 +36,12 @@ def logout_view(request):
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("login")
+
+
+def bad_request(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_bad_request(request, exception)
+    return render(request, "errors/400.html", status=400)
 
 
 def permission_denied(request, exception=None):

@@ -1,17 +1,16 @@
 """Web UI for highlights, the codebook, evidence search and patterns."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 
 from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView, add_service_errors, csv_safe
+from empathy_site.tenancy.web import OrgView, add_service_errors, csv_download
 
 from . import selectors, services
 from .forms import HighlightForm, SearchForm, TagForm, TagMergeForm
@@ -165,6 +164,7 @@ class SearchView(OrgView):
             offset = (page - 1) * self.PAGE
             highlights = search_highlights(query=form.cleaned_data["q"], filters=filters, limit=self.PAGE + 1, offset=offset)
             utterances = search_utterances(query=form.cleaned_data["q"], filters=filters, limit=self.PAGE + 1, offset=offset)
+            selectors.label_speakers([u.speaker for u in utterances], personal_data=self.can(Perm.PERSONAL_DATA))
             params = request.GET.copy()
             params["page"] = page + 1
             context.update({
@@ -183,16 +183,16 @@ class PatternsView(OrgView):
         keys = selectors.participant_attribute_keys()
         default = "role" if "role" in keys else (keys[0] if keys else "")
         attribute = request.GET.get("attribute") or default
-        if attribute not in keys:
-            attribute = default
-        values, rows = selectors.tag_segment_matrix(attribute=attribute) if attribute else ([], [])
+        # A key nobody has (a stale link, a typo) is an empty state that says so, not another key's matrix.
+        missing = attribute if attribute and attribute not in keys else ""
+        values, rows = selectors.tag_segment_matrix(attribute=attribute) if attribute and not missing else ([], [])
         peak = max([c for _, counts in rows for c in counts.values()] or [1])
         matrix = [
             (tag, [(value, counts.get(value, 0), _heat_level(counts.get(value, 0), peak)) for value in values])
             for tag, counts in rows
         ]
         return render(request, "interviews/patterns.html", {
-            "keys": keys, "attribute": attribute, "values": values, "matrix": matrix,
+            "keys": keys, "attribute": attribute, "missing_attribute": missing, "values": values, "matrix": matrix,
             "pairs": selectors.tag_cooccurrence()[:30],
         })
 
@@ -210,28 +210,20 @@ class MatrixCsvView(OrgView):
             return HttpResponse(f"Unknown attribute. Choose one of: {', '.join(keys) or '(none yet)'}.",
                                 status=400, content_type="text/plain")
         values, rows = selectors.tag_segment_matrix(attribute=attribute)
-        response = _csv_response(f"tags-by-{attribute}.csv")
-        writer = csv.writer(response)
+        response, writer = csv_download(f"tags-by-{slugify(attribute) or 'attribute'}.csv")
         writer.writerow(["tag", *[f"{attribute}={v}" for v in values]])
         for tag, counts in rows:
-            writer.writerow([csv_safe(tag.name), *[counts.get(v, 0) for v in values]])
+            writer.writerow([tag.name, *[counts.get(v, 0) for v in values]])
         return response
 
 
 class CooccurrenceCsvView(OrgView):
     def get(self, request):
-        response = _csv_response("tag-cooccurrence.csv")
-        writer = csv.writer(response)
+        response, writer = csv_download("tag-cooccurrence.csv")
         writer.writerow(["tag", "other tag", "highlights", "distinct participants"])
         for first, second, highlights, voices in selectors.tag_cooccurrence():
-            writer.writerow([csv_safe(first.name), csv_safe(second.name), highlights, voices])
+            writer.writerow([first.name, second.name, highlights, voices])
         return response
-
-
-def _csv_response(filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 

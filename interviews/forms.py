@@ -3,6 +3,7 @@ import json
 from django import forms
 
 from .models import Participant, Study, Tag
+from .search import ATTRIBUTE_FILTER_PATTERN, SearchFilters, split_attribute_filter
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -154,7 +155,7 @@ class SearchForm(forms.Form):
     study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id", empty_label="Any study")
     tag = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False, to_field_name="public_id", empty_label="Any tag")
     attribute = forms.RegexField(
-        regex=r"^[\w\- ]{1,60}=.{0,200}$", required=False, label="Participant attribute",
+        regex=ATTRIBUTE_FILTER_PATTERN, required=False, label="Participant attribute",
         error_messages={"invalid": "Write it as key=value, e.g. role=procurement."},
         widget=forms.TextInput(attrs={"placeholder": "role=procurement"}),
     )
@@ -172,17 +173,12 @@ class SearchForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", "The end date is before the start date.")
-        if data.get("attribute") and "__" in data["attribute"].split("=", 1)[0]:
-            self.add_error("attribute", "Attribute names cannot contain a double underscore.")
         return data
 
     def filters(self):
-        from .search import SearchFilters
-
         data = self.cleaned_data
         filters = SearchFilters(study=data.get("study"), tag=data.get("tag"), speaker_kind=data.get("speaker") or "",
                                 date_from=data.get("date_from"), date_to=data.get("date_to"))
         if data.get("attribute"):
-            key, _, value = data["attribute"].partition("=")
-            filters.attribute_key, filters.attribute_value = key.strip(), value.strip()
+            filters.attribute_key, filters.attribute_value = split_attribute_filter(data["attribute"])
         return filters

@@ -18,6 +18,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from empathy_site.json_keys import json_key_equals
+
 from .models import Highlight, HighlightTag, Utterance
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -63,6 +65,17 @@ def _tsquery(terms: list[Term]) -> str:
         else:
             parts.append(words[0])
     return " & ".join(parts)
+
+
+# The attribute filter people type, `key=value`: one equality, no operators. The key is taken literally
+# (spaces, quotes, unicode, lookup-like words alike; see empathy_site.json_keys), the value compared as text.
+ATTRIBUTE_FILTER_PATTERN = r"^[^=\x00-\x1f]{1,60}=[^\x00-\x1f]{0,200}$"
+
+
+def split_attribute_filter(raw: str) -> tuple[str, str]:
+    """`key=value` (validated by ATTRIBUTE_FILTER_PATTERN) as (key, value)."""
+    key, _, value = raw.partition("=")
+    return key.strip(), value.strip()
 
 
 @dataclass
@@ -112,7 +125,7 @@ def _filter_utterances(queryset, filters: SearchFilters):
         queryset = queryset.filter(Exists(covering))
     if filters.attribute_key:
         queryset = queryset.filter(
-            **{f"speaker__participant__attributes__{filters.attribute_key}": filters.attribute_value}
+            json_key_equals("speaker__participant__attributes", filters.attribute_key, filters.attribute_value)
         )
     if filters.speaker_kind == "participant":
         queryset = queryset.filter(speaker__participant__isnull=False)
@@ -127,7 +140,7 @@ def _filter_highlights(queryset, filters: SearchFilters):
     if filters.tag is not None:
         queryset = queryset.filter(Exists(HighlightTag.objects.filter(highlight=OuterRef("pk"), tag=filters.tag)))
     if filters.attribute_key:
-        queryset = queryset.filter(**{f"participant__attributes__{filters.attribute_key}": filters.attribute_value})
+        queryset = queryset.filter(json_key_equals("participant__attributes", filters.attribute_key, filters.attribute_value))
     if filters.speaker_kind == "participant":
         queryset = queryset.filter(participant__isnull=False)
     elif filters.speaker_kind == "team":

@@ -2,7 +2,9 @@
 
 from django.db.models import Count, Prefetch, Q
 
-from .models import Highlight, HighlightTag, Interview, Participant, Study, Tag, Utterance
+from empathy_site.json_keys import json_key_text
+
+from .models import Highlight, HighlightTag, Interview, Participant, SpeakerMapping, Study, Tag, Utterance
 
 
 def organization_overview() -> dict:
@@ -47,10 +49,46 @@ def interview_speakers(*, interview: Interview):
     )
 
 
-def participant_list(*, query: str = ""):
+def label_speakers(speakers, *, personal_data: bool) -> None:
+    """Set `display_label` on each speaker: what this reader may call it.
+
+    A raw label is the name as typed in the transcript file, often a real one ("Dana Whitfield"), so only
+    readers who may see personal data get it. Everybody else gets the participant's pseudonym, the team
+    member's name, or "Speaker N", N numbering the interview's speakers in the order they first spoke.
+    Speakers need participant and team_member loaded (select_related).
+    """
+    speakers = list(speakers)
+    if personal_data:
+        for speaker in speakers:
+            speaker.display_label = speaker.label
+        return
+    numbers, counts = {}, {}
+    ordered = SpeakerMapping.objects.filter(interview_id__in={s.interview_id for s in speakers}).order_by("interview_id", "pk")
+    for interview_id, pk in ordered.values_list("interview_id", "pk"):
+        counts[interview_id] = counts.get(interview_id, 0) + 1
+        numbers[pk] = counts[interview_id]
+    for speaker in speakers:
+        if speaker.participant_id:
+            speaker.display_label = speaker.participant.pseudonym
+        elif speaker.team_member_id:
+            speaker.display_label = speaker.team_member.display_name
+        else:
+            speaker.display_label = f"Speaker {numbers.get(speaker.pk, '?')}"
+
+
+def participant_search(*, query: str, personal_data: bool) -> Q:
+    """Participants matching what was typed: by pseudonym for everybody; by name and email only for
+    readers who may see them, so nobody can probe for a name they are not shown."""
+    condition = Q(pseudonym__icontains=query)
+    if personal_data:
+        condition |= Q(name__icontains=query) | Q(email__icontains=query)
+    return condition
+
+
+def participant_list(*, personal_data: bool, query: str = ""):
     queryset = Participant.objects.annotate(interview_count=Count("attendances", distinct=True)).order_by("pseudonym")
     if query:
-        queryset = queryset.filter(Q(pseudonym__icontains=query) | Q(name__icontains=query))
+        queryset = queryset.filter(participant_search(query=query, personal_data=personal_data))
     return queryset
 
 
@@ -72,17 +110,21 @@ def tag_tree():
     children: dict = {}
     for tag in tags:
         children.setdefault(tag.parent_id, []).append(tag)
-    ordered = []
-
-    def walk(parent_id, depth):
-        for tag in children.get(parent_id, []):
-            tag.depth = depth
+    ordered, placed = [], set()
+    # Depth first without recursion (any depth), each tag placed once: a bad row can never loop this walk.
+    stack = [(tag, 0) for tag in reversed(children.get(None, []))]
+    while stack:
+        tag, depth = stack.pop()
+        if tag.pk in placed:
+            continue
+        placed.add(tag.pk)
+        tag.depth = depth
+        ordered.append(tag)
+        stack.extend((child, depth + 1) for child in reversed(children.get(tag.pk, [])))
+    for tag in tags:  # tags on a loop are unreachable from the top: show them, never hide a tag
+        if tag.pk not in placed:
+            tag.depth = 0
             ordered.append(tag)
-            walk(tag.pk, depth + 1)
-
-    walk(None, 0)
-    seen = {t.pk for t in ordered}
-    ordered += [t for t in tags if t.pk not in seen]  # defensive: never hide a tag
     return ordered
 
 
@@ -140,15 +182,16 @@ def tag_segment_matrix(*, attribute: str):
     Ten quotes from one person are one voice, so this counts people, not highlights.
     Returns (values, rows) where rows = [(tag, {value: count}), ...].
     """
-    key = f"highlight__participant__attributes__{attribute}"
     counts = (
         HighlightTag.objects.filter(highlight__participant__isnull=False)
-        .values("tag_id", key)
+        # The key is whatever a researcher typed (spaces, quotes...): a literal key, never part of a lookup or alias.
+        .annotate(segment_value=json_key_text("highlight__participant__attributes", attribute))
+        .values("tag_id", "segment_value")
         .annotate(voices=Count("highlight__participant", distinct=True))
     )
     values, table = set(), {}
     for row in counts:
-        value = row[key]
+        value = row["segment_value"]
         if value is None or value == "":
             value = "(not set)"
         value = str(value)

@@ -1,10 +1,12 @@
 """Thin tasks: take ids (org first), call one service."""
 
+from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
-from empathy_site.celery import app, tenant_task
+from empathy_site.celery import app, fan_out_per_organisation, tenant_task
 
 from . import services
+from .models import Interview
 
 
 @tenant_task(
@@ -20,7 +22,36 @@ def interview_process_task(org_id: int, interview_id: int) -> str | None:
     return interview.status if interview is not None else None
 
 
+@tenant_task(name="interviews.reprocess")
+def interview_reprocess_task(org_id: int, interview_id: int) -> str | None:
+    """"Run again" on failed background work: reprocess the interview from its original file."""
+    interview = Interview.objects.filter(pk=interview_id).first()
+    if interview is None:
+        return None
+    try:
+        return services.interview_reprocess(interview=interview).status
+    except ValidationError as error:  # nothing to redo (ready with highlights, original deleted...): say why
+        return " ".join(error.messages)
+
+
+@tenant_task(name="interviews.stale_claims_requeue", single_transaction=False)
+def stale_claims_requeue_task(org_id: int) -> dict:
+    return services.interviews_requeue_stale()
+
+
+@app.task(name="interviews.stale_claims_sweep")
+def stale_claims_sweep_task() -> int:
+    """Beat, every minute: re-queue interviews whose worker died, one task per organisation."""
+    return fan_out_per_organisation(stale_claims_requeue_task)
+
+
+@tenant_task(name="interviews.retention_org")
+def retention_org_task(org_id: int) -> int | None:
+    run = services.retention_run_scheduled()
+    return run.interview_count if run is not None else None
+
+
 @app.task(name="interviews.retention_all", acks_late=True)
-def retention_all_task() -> list:
-    """Daily (beat): each organisation's retention policy, run in that organisation's scope."""
-    return services.retention_run_all()
+def retention_all_task() -> int:
+    """Daily (beat): one task per organisation runs its retention policy (if on), so one org's failure stops no other."""
+    return fan_out_per_organisation(retention_org_task)

@@ -58,6 +58,7 @@ class InterviewDetailView(OrgView):
         interview = get_object_or_404(Interview.objects.select_related("study"), public_id=interview_id)
         speakers = selectors.interview_speakers(interview=interview)
         utterances = selectors.interview_transcript(interview=interview)
+        selectors.label_speakers([*speakers, *(u.speaker for u in utterances)], personal_data=self.can(Perm.PERSONAL_DATA))
         highlights = selectors.interview_highlights(interview=interview)
         selectors.utterance_segments(utterances, highlights)
         context = {
@@ -71,6 +72,7 @@ class InterviewDetailView(OrgView):
             "participants": list(Participant.objects.order_by("pseudonym")),
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
             "can_edit": self.can(Perm.RESEARCH),
+            "stalled": services.interview_stalled(interview),
         }
         return render(request, "interviews/interview_detail.html", context)
 
@@ -126,10 +128,13 @@ class SpeakerMapView(OrgView):
 class ParticipantListView(OrgView):
     def get(self, request, form=None, status=200):
         query = request.GET.get("q", "").strip()
-        page = Paginator(selectors.participant_list(query=query), 50).get_page(request.GET.get("page"))
+        personal_data = self.can(Perm.PERSONAL_DATA)
+        participants = selectors.participant_list(query=query, personal_data=personal_data)
+        page = Paginator(participants, 50).get_page(request.GET.get("page"))
         return render(
             request, "interviews/participant_list.html",
-            {"page": page, "form": form or ParticipantForm(), "query": query, "can_edit": self.can(Perm.RESEARCH)},
+            {"page": page, "form": form or ParticipantForm(), "query": query, "can_edit": self.can(Perm.RESEARCH),
+             "search_names": personal_data},
             status=status,
         )
 

@@ -1,17 +1,15 @@
 """Web UI for messages: writing with the assumption check, reviewing, approving, and the insight dashboard."""
 
-import csv
 import difflib
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView, add_service_errors, csv_safe
+from empathy_site.tenancy.web import OrgView, add_service_errors, csv_download
 from interviews.search import search_highlights
 
 from . import selectors, services
@@ -198,18 +196,16 @@ class InsightsCsvView(OrgView):
 
     def get(self, request):
         dash = selectors.basis_dashboard()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="assumption-checks.csv"'
-        writer = csv.writer(response)
+        response, writer = csv_download("assumption-checks.csv")
         writer.writerow(["dimension", "value", "basis", "revisions", "share_percent"])
         for dimension in ("by_month", "by_channel", "by_persona", "by_author"):
             for value, entry in dash[dimension].items():
                 label = value.strftime("%Y-%m") if hasattr(value, "strftime") else (value or "(none)")
                 for basis, _ in dash["bases"]:
-                    writer.writerow([dimension.removeprefix("by_"), csv_safe(str(label)), basis, entry[basis], entry["pct"][basis]])
+                    writer.writerow([dimension.removeprefix("by_"), label, basis, entry[basis], entry["pct"][basis]])
         writer.writerow([])
         writer.writerow(["author", "mean_own_taste", "mean_predicted_reaction", "gap", "revisions", "projection_risks"])
         for gap in dash["gaps"]:
-            writer.writerow([csv_safe(gap["answered_by__email"] or "(unknown)"), round(gap["taste"], 2),
+            writer.writerow([gap["answered_by__email"] or "(unknown)", round(gap["taste"], 2),
                              round(gap["prediction"], 2), gap["gap"], gap["n"], gap["risky"]])
         return response

@@ -36,7 +36,7 @@ from django.db import close_old_connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.crypto import get_random_string
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -48,6 +48,7 @@ from schemathesis.specs.openapi.checks import (
 
 from empathy_site.sync import webhooks
 from empathy_site.sync.models import WebhookDelivery, WebhookEndpoint
+from empathy_site.tenancy.api.base import ORG_HEADER
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.roles import scopes_allow
 from empathy_site.tenancy.services import api_key_create
@@ -76,11 +77,23 @@ def _config(phases, generation_mode):
                 "deterministic": True,
                 "database": "none",
                 "with-security-parameters": False,  # every call carries real credentials instead (see Caller)
+                # Every location the schema documents is generated, not only bodies: query parameters (filters,
+                # cursor, page_size, updated_since...) and headers (X-Organization, Idempotency-Key), with NUL
+                # bytes in strings and parameters the schema does not list.
+                "allow-x00": True,
+                "allow-extra-parameters": True,
             },
             # "stateful" needs links between operations in the schema; drf-spectacular writes none.
-            "phases": {name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing", "stateful")},
+            "phases": {
+                name: {"enabled": name in phases, **(COVERAGE_PHASE_EXTRAS if name == "coverage" else {})}
+                for name in ("examples", "coverage", "fuzzing", "stateful")
+            },
         }
     )
+
+
+# The coverage phase also repeats query parameters (?page_size=1&page_size=x): the view reads one of them.
+COVERAGE_PHASE_EXTRAS = {"generate-duplicate-query-parameters": True}
 
 
 # Systematic requests: every property present, missing, of the wrong type, at and past its bounds, in
@@ -295,8 +308,18 @@ class Caller:
         self.as_admin = as_admin
 
     def auth_for(self, case):
-        """Keyword arguments for case.call: headers (and cookies for the admin's session)."""
-        return self.with_key if key_may_call(case.operation.path, case.operation.method) else self.as_admin
+        """Keyword arguments for case.call: headers (and cookies for the admin's session).
+
+        The credentials override generated headers, except a generated X-Organization for the admin, which
+        is kept about half the time, so the header is fuzzed too (an unknown slug must be a 404 in the error
+        format); with a key it is always generated freely, since the key fixes the organisation."""
+        if key_may_call(case.operation.path, case.operation.method):
+            return self.with_key
+        generated = (case.headers or {}).get(ORG_HEADER)
+        if generated is not None and _heads(("org", generated)):
+            headers = {name: value for name, value in self.as_admin["headers"].items() if name != ORG_HEADER}
+            return {**self.as_admin, "headers": headers}
+        return self.as_admin
 
 
 @pytest.fixture
@@ -356,6 +379,33 @@ def test_every_response_matches_the_schema(case, caller):
     """Status code, content type, headers and body as documented; errors in the error envelope; and no 5xx."""
     aim_at_real_objects(case, caller.ids)
     case.call_and_validate(checks=CONFORMANCE_CHECKS, **caller.auth_for(case))
+
+
+def _generated(operation, count=50):
+    """The cases schemathesis generates for one operation in the fuzzing test, drawn the same way."""
+    cases = []
+
+    @hypothesis_settings(HYPOTHESIS_SETTINGS, max_examples=count)
+    @given(operation.as_strategy())
+    def collect(case):
+        cases.append(case)
+
+    collect()
+    return cases
+
+
+def test_the_run_fuzzes_query_parameters_and_headers():
+    """Not only bodies: every documented query parameter and header gets generated values, so hostile
+    filters, cursors, page sizes, times and organisation slugs reach the views in the runs above."""
+    listing = _generated(schema["/api/v1/participants/"]["GET"])
+    query_names = {name for case in listing for name in (case.query or {})}
+    assert {"cursor", "page_size", "updated_since", "external_id", "q", "pseudonym"} <= query_names, query_names
+    assert any(ORG_HEADER in (case.headers or {}) for case in listing)
+    changes = _generated(schema["/api/v1/changes/"]["GET"])
+    assert {"cursor", "limit", "types"} <= {name for case in changes for name in (case.query or {})}
+    created = _generated(schema["/api/v1/participants/"]["POST"])
+    assert any("Idempotency-Key" in (case.headers or {}) for case in created)
+    assert any(ORG_HEADER in (case.headers or {}) for case in created)
 
 
 def _routes(patterns=None, prefix=""):

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from empathy_site.tenancy.context import tenant_scope
-from empathy_site.tenancy.services import api_key_create
+from empathy_site.tenancy.services import api_key_create, invitation_create
 from interviews import services
 from interviews.models import Interview
 
@@ -26,7 +26,9 @@ ORG_WIDE_ROUTES = {
     "privacy_settings", "retention_run", "webhooks",
 }
 # Routes with no tenant object in them (checked here only for existing).
-PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs"}
+# invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
+# the link; tests/tenancy/test_invitations_and_throttling.py checks it.
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept"}
 
 
 def iter_patterns(resolvers=None, prefix=""):
@@ -97,6 +99,7 @@ def b_objects(org_b, charlie):
                                                              next_attempt_at=timezone.now())
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
+    objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
     objects["user"] = charlie.user
     return objects
 
@@ -119,6 +122,7 @@ KWARG_OBJECTS = {
     "delivery_id": "delivery",
     "webhook_id": "webhook",
     "failed_task_id": "failed_task",
+    "invitation_id": "invitation",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {

@@ -5,6 +5,7 @@ key in var/. Anything else (DATABASE_URL set) is treated as a real deployment:
 SECRET_KEY must be given, and a malformed value stops start-up.
 """
 
+import re
 import secrets
 from pathlib import Path
 
@@ -178,10 +179,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "retention-daily": {"task": "interviews.retention_all", "schedule": 24 * 60 * 60},
     "webhooks-sweep": {"task": "sync.webhooks_sweep", "schedule": 30},
+    "interviews-stale-claims": {"task": "interviews.stale_claims_sweep", "schedule": 60},
+    "sync-prune": {"task": "sync.prune_sweep", "schedule": 60 * 60},
 }
 # Only tests deliver to http://127.0.0.1; everywhere else webhooks must be public https.
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
-WEBHOOK_CLAIM_TIMEOUT_SECONDS = env.int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", default=30)
+
+
+def _int_between(name: str, default: int, low: int, high: int) -> int:
+    value = env.int(name, default=default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name}={value} must be between {low} and {high}.")
+    return value
+
+
+# Total time one delivery attempt may take (connect, TLS, send, answer), however the receiver dribbles.
+WEBHOOK_SEND_DEADLINE_SECONDS = _int_between("WEBHOOK_SEND_DEADLINE_SECONDS", 10, 1, 300)
+# A claim older than this is a dead worker's and is taken over; keep it above the send deadline.
+WEBHOOK_CLAIM_TIMEOUT_SECONDS = _int_between("WEBHOOK_CLAIM_TIMEOUT_SECONDS", 30, 1, 3600)
+# Webhook events (payloads quote participants), their deliveries and attempt logs are deleted after this.
+WEBHOOK_EVENT_RETENTION_DAYS = _int_between("WEBHOOK_EVENT_RETENTION_DAYS", 30, 1, 3650)
+# Idempotency-Key replay window; the stored responses are deleted once it has passed.
+IDEMPOTENCY_KEY_TTL_HOURS = _int_between("IDEMPOTENCY_KEY_TTL_HOURS", 24, 1, 24 * 30)
+# An interview claimed longer ago than this by a worker that no longer holds it (killed mid-task)
+# is re-queued by the beat sweep, and may be reprocessed by hand.
+INTERVIEW_CLAIM_TIMEOUT_SECONDS = _int_between("INTERVIEW_CLAIM_TIMEOUT_SECONDS", 600, 10, 24 * 60 * 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -240,8 +262,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # API calls per key (or signed-in person) before 429.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
-# Login attempts allowed per client address and per account name.
-LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/m")
+
+
+def _rate(name: str, default: str) -> str:
+    value = env.str(name, default=default)
+    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd][a-z]*", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate: write <count>/<period>, e.g. 10/m (s, m, h or d).")
+    return value
+
+
+# Sign-in attempts allowed per (account, client address): stops guessing at one
+# account without locking its owner out from anywhere else.
+LOGIN_RATE_LIMIT = _rate("LOGIN_RATE_LIMIT", "10/m")
+# Sign-in attempts allowed per client address, whatever the account: higher, since
+# a whole office can share one address.
+LOGIN_ADDRESS_RATE_LIMIT = _rate("LOGIN_ADDRESS_RATE_LIMIT", "100/m")
+# How many reverse proxies in front of the site append to X-Forwarded-For. 0 (the
+# default) ignores the header: the client address is the connecting one.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be between 0 and 10.")
 
 # Limits on uploaded transcripts.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

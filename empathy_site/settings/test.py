@@ -9,5 +9,6 @@ CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 LOGIN_RATE_LIMIT = "1000/m"
+LOGIN_ADDRESS_RATE_LIMIT = "1000/m"
 # Tasks run in-process unless a test starts the real worker (tests/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True

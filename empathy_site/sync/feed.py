@@ -17,16 +17,24 @@ def encode_cursor(position: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"v": 1, "p": position}).encode()).decode().rstrip("=")
 
 
+# Positions are a PostgreSQL bigint: a cursor past it could only come from somebody else's hand.
+_MAX_POSITION = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> int:
+    """The position in a cursor encode_cursor wrote; anything else (garbage, {"p": 1e400}, a huge or
+    negative or non-integer position) is a 400 before it reaches a query."""
     if not cursor:
         return 0
+    refused = ValidationError({"cursor": "This cursor is not one we handed out; start without one or use `next`."})
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        position = int(data["p"])
-    except (binascii.Error, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        raise ValidationError({"cursor": "This cursor is not one we handed out; start without one or use `next`."}) from None
-    if position < 0:
-        raise ValidationError({"cursor": "This cursor is not one we handed out."})
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):  # JSONDecodeError is a ValueError
+        raise refused from None
+    position = data.get("p") if isinstance(data, dict) else None
+    # bool is an int to Python; 1e400 parses as inf, "7" as a string: only a plain integer in range passes.
+    if type(position) is not int or not 0 <= position <= _MAX_POSITION:
+        raise refused
     return position
 
 
@@ -40,8 +48,11 @@ def parse_types(raw: str) -> list[str]:
     return types
 
 
-def changes_page(*, after: int, types: list[str], limit: int) -> tuple[list[dict], int, bool]:
-    """Events after `after`, in order; returns (entries, last position, more waiting)."""
+def changes_page(*, after: int, types: list[str], limit: int, context: dict) -> tuple[list[dict], int, bool]:
+    """Events after `after`, in order; returns (entries, last position, more waiting).
+
+    `context` is the serializers' (the API request): objects appear as that caller would read them,
+    personal fields included only for callers who may see them."""
     assign_positions()
     events = ChangeEvent.objects.filter(position__gt=after).order_by("position")
     if types:
@@ -49,7 +60,7 @@ def changes_page(*, after: int, types: list[str], limit: int) -> tuple[list[dict
     events = list(events[: limit + 1])
     more = len(events) > limit
     events = events[:limit]
-    objects = _load_objects(events)
+    objects = _load_objects(events, context)
     entries = []
     for event in events:
         current = objects.get((event.object_type, event.object_id))
@@ -68,7 +79,7 @@ def changes_page(*, after: int, types: list[str], limit: int) -> tuple[list[dict
     return entries, last, more
 
 
-def _load_objects(events) -> dict:
+def _load_objects(events, context: dict) -> dict:
     wanted: dict[str, set] = {}
     for event in events:
         if event.action != ChangeEvent.Action.DELETED:
@@ -78,6 +89,6 @@ def _load_objects(events) -> dict:
         model, serializer, hook = sync_types()[object_type]
         instances = list(hook(model.objects.filter(public_id__in=ids)))
         # many=True: one serializer for the batch; building one per object costs ~1 ms each.
-        for instance, data in zip(instances, serializer(instances, many=True).data, strict=True):
+        for instance, data in zip(instances, serializer(instances, many=True, context=context).data, strict=True):
             loaded[(object_type, instance.public_id)] = data
     return loaded

@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST: the same key and body within 24 hours replays the first response.
+"""Idempotency-Key on POST: the same key and body within IDEMPOTENCY_KEY_TTL_HOURS (24) replays the first response.
 
 Two identical requests arriving together: the second waits on a per-key
 advisory lock until the first commits, then replays its stored response.
@@ -10,15 +10,21 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from rest_framework import exceptions
 
+from empathy_site.tenancy.context import tenant_atomic
+
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
-TTL = timedelta(hours=24)
 _LOCK_NAMESPACE = 71_004
+
+
+def replay_window() -> timedelta:
+    return timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
 class Replay(Exception):
@@ -61,7 +67,7 @@ def begin(request, org_id: int) -> dict | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_NAMESPACE, f"{org_id}:{principal}:{key}"])
     fingerprint = request_fingerprint(request)
-    IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=timezone.now() - TTL).delete()
+    IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=timezone.now() - replay_window()).delete()
     record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
     if record is not None:
         if record.request_hash != fingerprint:
@@ -80,3 +86,10 @@ def store(pending: dict, response, org_id: int) -> None:
         organization_id=org_id, principal=pending["principal"], key=pending["key"], request_hash=pending["hash"],
         status_code=response.status_code, response_body=body,
     )
+
+
+def idempotency_prune() -> int:
+    """Delete the active org's records past the replay window: they hold response bodies, personal data included."""
+    with tenant_atomic():
+        deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - replay_window()).delete()
+    return deleted

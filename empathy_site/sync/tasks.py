@@ -1,12 +1,23 @@
-"""Thin tasks for webhook delivery; the work and its state live in webhooks.py and the database."""
+"""Thin tasks for webhook delivery and pruning; the work and its state live in the services and the database.
+
+Beat tasks fan out one task per organisation, so one organisation's bad data or failing
+receiver never stops another's deliveries or pruning.
+"""
+
+import logging
+from datetime import timedelta
 
 from celery.signals import task_failure
+from django.conf import settings
+from django.utils import timezone
 
 from empathy_site.celery import app, tenant_task
-from empathy_site.tenancy.context import activate_without_transaction, deactivate, tenant_scope
+from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import Organization
 
-from . import webhooks
+from . import idempotency, webhooks
+
+logger = logging.getLogger(__name__)
 
 
 @tenant_task(name="sync.webhooks_deliver", single_transaction=False)
@@ -16,30 +27,53 @@ def webhooks_deliver_task(org_id: int) -> int:
 
 @app.task(name="sync.webhooks_sweep")
 def webhooks_sweep_task() -> int:
-    """Beat: deliver whatever is due in every organisation (retries, lost kicks, dead workers' claims)."""
-    sent = 0
-    for organization in Organization.objects.order_by("pk"):
-        token = activate_without_transaction(organization.pk)
+    """Beat: queue a delivery task for each organisation with something due (retries, lost kicks, dead workers' claims)."""
+    queued = 0
+    for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
         try:
-            sent += webhooks.deliver_due()
-        finally:
-            deactivate(token)
-    return sent
+            with tenant_scope(org_id):
+                due = webhooks.has_due()
+            if due:
+                webhooks_deliver_task.delay(org_id)
+                queued += 1
+        except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn
+            logger.exception("Could not queue webhook deliveries for organisation %s", org_id)
+    return queued
+
+
+@tenant_task(name="sync.prune", single_transaction=False)
+def prune_task(org_id: int) -> dict:
+    """Delete the org's idempotency records past their replay window and its old webhook events."""
+    return {
+        "idempotency_records": idempotency.idempotency_prune(),
+        "webhook_events": webhooks.outbox_prune(
+            older_than=timezone.now() - timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)),
+    }
+
+
+@app.task(name="sync.prune_sweep")
+def prune_sweep_task() -> int:
+    """Beat: one prune task per organisation."""
+    queued = 0
+    for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
+        try:
+            prune_task.delay(org_id)
+            queued += 1
+        except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn
+            logger.exception("Could not prune organisation %s", org_id)
+    return queued
 
 
 @task_failure.connect
 def _record_failed_task(sender=None, task_id=None, exception=None, args=None, kwargs=None, **extra):
     """A task that failed for good becomes a record an admin can see and replay."""
-    from .models import FailedTask
+    from .failures import failed_task_record
 
     request = getattr(sender, "request", None)
+    retried_for = tuple(getattr(sender, "autoretry_for", ()) or ())
     if request is not None and getattr(sender, "max_retries", None) is not None and request.retries < sender.max_retries \
-            and getattr(sender, "autoretry_for", ()):
-        return  # it will be retried
+            and retried_for and isinstance(exception, retried_for):
+        return  # it will be retried; any other exception is final at once
     if not args or not isinstance(args[0], int):
         return  # not a tenant task: nothing to scope the record to
-    try:
-        with tenant_scope(args[0]):
-            FailedTask.objects.create(task_name=sender.name, args=list(args), error=f"{type(exception).__name__}: {exception}"[:500])
-    except Exception:  # recording must never mask the original failure
-        pass
+    failed_task_record(organization_id=args[0], task_name=sender.name, args=list(args), exception=exception)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from empathy_site.tenancy.audit import client_ip
+
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "api"
@@ -25,3 +27,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request):
+        # The project's one reading of the client address (TRUSTED_PROXY_COUNT), not DRF's trust of any X-Forwarded-For.
+        return client_ip(request) or "unknown"

@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from .models import Role
 from .roles import API_KEY_SCOPES
@@ -9,10 +11,37 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
 
-class MemberAddForm(forms.Form):
+class InvitationCreateForm(forms.Form):
     email = forms.EmailField(label="Email")
-    full_name = forms.CharField(label="Name", max_length=200, required=False)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class InvitationSignupForm(forms.Form):
+    """The invited person creates their account: name and a password that passes the password rules."""
+
+    full_name = forms.CharField(label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(
+        label="Password, again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        password, again = cleaned.get("password"), cleaned.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", "The two passwords differ. Type the same password twice.")
+        elif password:
+            try:
+                password_validation.validate_password(
+                    password, get_user_model()(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
 
 
 class MemberRoleForm(forms.Form):

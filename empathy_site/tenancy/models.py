@@ -5,6 +5,7 @@ active (login, API-key authentication), so they do not use the tenant manager.
 Every other app's tenant data subclasses `TenantModel`.
 """
 
+import hashlib
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -211,3 +212,57 @@ class Notification(TenantModel):
 
     def __str__(self):
         return self.message
+
+
+class Invitation(TenantModel):
+    """An offer to join an organisation, accepted by the invited person through a single-use, expiring link.
+
+    Only a SHA-256 of the token is stored. The token starts with the organisation's
+    public id, so the link is resolved inside that organisation (RLS in force) with
+    no cross-organisation lookup: see `invitation_by_token_outside_any_org`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["organization", "-created_at"], name="invitation_org_created_idx")]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "token_hash"], name="invitation_org_token_uniq"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_not_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @staticmethod
+    def hash_token(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode()).hexdigest()
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING

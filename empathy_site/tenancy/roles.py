@@ -11,20 +11,24 @@ class Perm:
     MESSAGES = "messages"
     # Members, API keys, webhooks, policies, audit log.
     MANAGE_ORG = "manage_org"
+    # Participants' real names and emails, and raw speaker labels (often real names). Marketers,
+    # viewers and API keys without the `personal_data` scope see pseudonyms only.
+    PERSONAL_DATA = "personal_data"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset({Perm.VIEW, Perm.RESEARCH, Perm.MESSAGES, Perm.MANAGE_ORG}),
-    Role.RESEARCHER: frozenset({Perm.VIEW, Perm.RESEARCH, Perm.MESSAGES}),
+    Role.ADMIN: frozenset({Perm.VIEW, Perm.RESEARCH, Perm.MESSAGES, Perm.MANAGE_ORG, Perm.PERSONAL_DATA}),
+    Role.RESEARCHER: frozenset({Perm.VIEW, Perm.RESEARCH, Perm.MESSAGES, Perm.PERSONAL_DATA}),
     Role.MARKETER: frozenset({Perm.VIEW, Perm.MESSAGES}),
     Role.VIEWER: frozenset({Perm.VIEW}),
 }
 
 # An API key's scopes stand in for a role: read sees, write also changes data
-# (never manages the organisation itself).
+# (never manages the organisation itself); personal_data adds participants' names and emails.
 SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset({Perm.VIEW}),
     "write": frozenset({Perm.RESEARCH, Perm.MESSAGES}),
+    "personal_data": frozenset({Perm.PERSONAL_DATA}),
 }
 API_KEY_SCOPES = tuple(SCOPE_PERMISSIONS)
 
@@ -35,3 +39,11 @@ def role_allows(role: str | None, perm: str) -> bool:
 
 def scopes_allow(scopes, perm: str) -> bool:
     return any(perm in SCOPE_PERMISSIONS.get(scope, frozenset()) for scope in scopes)
+
+
+def grant_allows(grant: tuple[str, object] | None, perm: str) -> bool:
+    """An API request's grant, ("role", role) for a member or ("scopes", [...]) for a key; None allows nothing."""
+    if grant is None:
+        return False
+    kind, value = grant
+    return scopes_allow(value, perm) if kind == "scopes" else role_allows(value, perm)

@@ -1,8 +1,14 @@
 """Reads of the tenancy directory."""
 
-from django.db.models import Q
+import uuid
+from string import hexdigits
 
-from .models import ApiKey, AuditEvent, Membership, Organization
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .context import tenant_scope
+from .models import ApiKey, AuditEvent, Invitation, Membership, Organization
 
 
 def membership_get(*, user, organization: Organization) -> Membership | None:
@@ -25,17 +31,61 @@ def organization_members(*, organization: Organization):
     return Membership.objects.filter(organization=organization).select_related("user").order_by("user__email")
 
 
+def organization_pending_invitations(*, organization: Organization):
+    return (
+        Invitation.objects.filter(
+            organization=organization, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_by_token_outside_any_org(*, raw_token: str) -> Invitation | None:
+    """Resolves an invitation link while no organisation is active: the one way to find an invitation by token.
+
+    The token begins with the inviting organisation's public id; the invitation is
+    then looked up inside that organisation, by the hash of the whole token, so
+    neither the tenant manager nor row-level security is bypassed. Callers act on
+    the invitation's own organisation, never on one named by the request.
+    """
+    org_part, dot, secret = raw_token.partition(".")
+    if len(raw_token) > 128 or not dot or not secret or len(org_part) != 32 or org_part.strip(hexdigits):
+        return None
+    organization = Organization.objects.filter(public_id=uuid.UUID(hex=org_part)).first()
+    if organization is None:
+        return None
+    with tenant_scope(organization):
+        return Invitation.objects.select_related("organization").filter(token_hash=Invitation.hash_token(raw_token)).first()
+
+
+def user_with_email_exists(*, email: str) -> bool:
+    """Only for the invited person's own page: never answer this to an organisation."""
+    return get_user_model().objects.filter(email__iexact=email).exists()
+
+
 def organization_api_keys(*, organization: Organization):
     return ApiKey.objects.filter(organization=organization).select_related("created_by").order_by("-created_at")
 
 
+# Events that belong to a person, not to an organisation (recorded with none).
+SIGN_IN_ACTIONS = ("login", "logout", "login_failed")
+
+
 def organization_audit_events(*, organization: Organization):
-    """The org's own events, and sign-in events of its current members."""
-    member_ids = Membership.objects.filter(organization=organization).values("user_id")
+    """What happened in this organisation, and its current members' sign-ins since they joined.
+
+    A person's sign-ins from before they joined, and anything recorded for another
+    organisation or for none (an organisation deleted elsewhere), are that
+    person's or that organisation's business, not this one's.
+    """
+    member_since = Membership.objects.filter(
+        organization=organization, user_id=OuterRef("actor_id"), created_at__lte=OuterRef("created_at")
+    )
     return (
         AuditEvent.objects.filter(
             Q(organization=organization)
-            | Q(organization__isnull=True, actor_id__in=member_ids)
+            | Q(Exists(member_since), organization__isnull=True, action__in=SIGN_IN_ACTIONS)
         )
         .select_related("actor")
         .order_by("-created_at", "-id")

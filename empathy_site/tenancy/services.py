@@ -1,16 +1,18 @@
-"""Writes to the tenancy directory: organisations, memberships, API keys."""
+"""Writes to the tenancy directory: organisations, memberships, invitations, API keys."""
 
 import hashlib
 import secrets
 import zlib
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .audit import audit_record
-from .models import ApiKey, Membership, Organization, Role
+from .context import tenant_scope
+from .models import ApiKey, Invitation, Membership, Organization, Role
 from .roles import API_KEY_SCOPES
 
 User = get_user_model()
@@ -112,6 +114,123 @@ def membership_remove(*, membership: Membership, by=None, request=None) -> None:
         target=membership.user, request=request, details={"role": membership.role},
     )
     membership.delete()
+
+
+# An invitation link works once, for this long.
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+class InvitationUnusable(Exception):
+    """The invitation was accepted, withdrawn or has expired; `status` says which."""
+
+    def __init__(self, status: str):
+        super().__init__(f"This invitation is {status}.")
+        self.status = status
+
+
+def invitation_create(*, organization: Organization, email: str, role: str, by=None, request=None):
+    """Returns (Invitation, raw_token). The raw token exists only in this return value.
+
+    Whether an account with this email exists anywhere is deliberately not looked
+    at: the admin gets the same answer either way, and the person decides on the
+    invitation page whether to join.
+    """
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role “{role}”. Choose one of {', '.join(Role.values)}."})
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        # Only this organisation's own members are looked at: its admins see them on the members page anyway.
+        raise ValidationError({"email": f"{email} is already a member of {organization.name}. Change their role instead."})
+    # The organisation's public id leads the token, so the link is resolved inside it (see the selector).
+    raw_token = f"{organization.public_id.hex}.{secrets.token_urlsafe(32)}"
+    with tenant_scope(organization):
+        invitation = Invitation.objects.create(
+            organization=organization,
+            email=email,
+            role=role,
+            token_hash=Invitation.hash_token(raw_token),
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+            expires_at=timezone.now() + INVITATION_VALID_FOR,
+        )
+        audit_record(
+            action="member_invited", organization=organization, actor=by, target=invitation,
+            request=request, details={"role": role},
+        )
+    return invitation, raw_token
+
+
+def invitation_revoke(*, invitation: Invitation, by=None, request=None) -> Invitation:
+    with tenant_scope(invitation.organization):
+        revoked = Invitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        invitation.refresh_from_db()
+        if not revoked:
+            if invitation.accepted_at is not None:
+                raise ValidationError(f"{invitation.email} has already accepted. Remove them from the members instead.")
+            return invitation
+        audit_record(
+            action="invitation_revoked", organization=invitation.organization, actor=by, target=invitation,
+            request=request,
+        )
+    return invitation
+
+
+def _invitation_claim(invitation: Invitation, *, user=None) -> None:
+    """Marks the invitation used, in one conditional UPDATE: of concurrent acceptances exactly one wins.
+
+    Precondition: the caller runs in tenant_scope(invitation.organization), and the
+    same transaction does the joining, so a failure after this point un-uses it.
+    """
+    now = timezone.now()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(accepted_at=now, accepted_by=user)
+    invitation.refresh_from_db()
+    if claimed != 1:
+        raise InvitationUnusable(invitation.status)
+
+
+def _invitation_join(invitation: Invitation, *, user, request=None) -> Membership:
+    # Already a member (joined another way meanwhile): the role they have stays.
+    membership, _ = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    audit_record(
+        action="invitation_accepted", organization=invitation.organization, actor=user, target=invitation,
+        request=request, details={"role": membership.role},
+    )
+    return membership
+
+
+def invitation_accept(*, invitation: Invitation, user, request=None) -> Membership:
+    """The signed-in person joins; only the account with the invited email may."""
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError("This invitation was sent to another email address than the one you are signed in with.")
+    with tenant_scope(invitation.organization):
+        _invitation_claim(invitation, user=user)
+        return _invitation_join(invitation, user=user, request=request)
+
+
+def invitation_accept_with_new_account(*, invitation: Invitation, full_name: str, password: str, request=None):
+    """Creates the invited email's account and joins. Returns the new user."""
+    taken = "An account with this email already exists. Sign in with it to accept the invitation."
+    with tenant_scope(invitation.organization):
+        _invitation_claim(invitation)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(taken)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=invitation.email, password=password, full_name=full_name.strip()[:200]
+                )
+        except IntegrityError as error:
+            # The same email signed up through another organisation's invitation at this very moment.
+            raise ValidationError(taken) from error
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+        invitation.accepted_by = user
+        _invitation_join(invitation, user=user, request=request)
+    return user
 
 
 @transaction.atomic

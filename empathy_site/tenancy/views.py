@@ -1,35 +1,78 @@
-import secrets
+import ipaddress
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from . import services
-from .forms import ApiKeyCreateForm, LoginForm, MemberAddForm, MemberRoleForm
-from .models import ApiKey, Membership
+from .audit import client_ip
+from .forms import ApiKeyCreateForm, InvitationCreateForm, InvitationSignupForm, LoginForm, MemberRoleForm
+from .models import ApiKey, Invitation, Membership
 from .roles import Perm
-from .selectors import organization_api_keys, organization_audit_events, organization_members, user_memberships
-from .web import OrgView
+from .selectors import (
+    invitation_by_token_outside_any_org,
+    organization_api_keys,
+    organization_audit_events,
+    organization_members,
+    organization_pending_invitations,
+    user_memberships,
+    user_with_email_exists,
+)
+from .web import OrgView, add_service_errors
 
 
-def _login_rate(group, request):
-    from django.conf import settings
-
+def _login_account_rate(group, request):
     return settings.LOGIN_RATE_LIMIT
 
 
-def _login_account_key(group, request):
-    return (request.POST.get("username") or "").strip().lower()
+def _login_address_rate(group, request):
+    return settings.LOGIN_ADDRESS_RATE_LIMIT
 
 
-@method_decorator(ratelimit(key="ip", rate=_login_rate, method="POST", block=False), name="post")
-@method_decorator(ratelimit(key=_login_account_key, rate=_login_rate, method="POST", block=False), name="post")
+def _throttled_address(request) -> str:
+    """The client address as one bucket: an IPv6 client controls its whole /64, so that is one address here."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    prefix = 64 if ":" in address else 32
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def _login_account_address_key(group, request):
+    return f"{(request.POST.get('username') or '').strip().lower()}\n{_throttled_address(request)}"
+
+
+def _login_address_key(group, request):
+    return _throttled_address(request)
+
+
+# Per (account, address), not per account: one address guessing at an account
+# cannot lock its owner out from anywhere else. Per address with a higher ceiling:
+# one address cannot guess across many accounts, yet an office behind one
+# address signs in normally.
+@method_decorator(
+    ratelimit(group="login:address", key=_login_address_key, rate=_login_address_rate, method="POST", block=False),
+    name="post",
+)
+@method_decorator(
+    ratelimit(
+        group="login:account-address", key=_login_account_address_key, rate=_login_account_rate, method="POST",
+        block=False,
+    ),
+    name="post",
+)
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
@@ -59,40 +102,126 @@ def home(request):
 class MembersView(OrgView):
     read_permission = write_permission = Perm.MANAGE_ORG
 
-    def get(self, request, form=None):
+    def get(self, request, form=None, new_invitation=None):
         return render(
             request,
             "tenancy/members.html",
             {
                 "members": organization_members(organization=self.organization),
-                "form": form or MemberAddForm(),
+                "invitations": organization_pending_invitations(organization=self.organization),
+                "form": form or InvitationCreateForm(),
                 "role_form": MemberRoleForm(),
+                "new_invitation": new_invitation,
             },
         )
 
     def post(self, request):
-        form = MemberAddForm(request.POST)
+        """Invites; the answer is the same whether or not the email has an account anywhere."""
+        form = InvitationCreateForm(request.POST)
         if not form.is_valid():
             return self.get(request, form=form)
-        temporary_password = secrets.token_urlsafe(12)
-        user, created = services.user_get_or_create(
-            email=form.cleaned_data["email"], password=temporary_password, full_name=form.cleaned_data["full_name"]
-        )
         try:
-            services.membership_set(
-                organization=self.organization, user=user, role=form.cleaned_data["role"], by=request.user, request=request
+            invitation, raw_token = services.invitation_create(
+                organization=self.organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                by=request.user, request=request,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
             return self.get(request, form=form)
-        if created:
-            messages.success(
-                request,
-                f"Account created for {user.email}. Temporary password (shown once): {temporary_password}",
-            )
-        else:
-            messages.success(request, f"{user.email} is now a member.")
+        link = request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
+        # Rendered, not redirected: the link is a credential and must never sit in a session or URL.
+        return self.get(request, new_invitation={"invitation": invitation, "link": link})
+
+
+class InvitationRevokeView(OrgView):
+    read_permission = write_permission = Perm.MANAGE_ORG
+    http_method_names = ["post"]
+
+    def post(self, request, invitation_id):
+        invitation = get_object_or_404(Invitation, organization=self.organization, public_id=invitation_id)
+        try:
+            services.invitation_revoke(invitation=invitation, by=request.user, request=request)
+            messages.success(request, f"The invitation for {invitation.email} is withdrawn. Its link no longer works.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         return redirect("members", org_slug=self.organization.slug)
+
+
+@method_decorator(never_cache, name="dispatch")
+class InvitationAcceptView(View):
+    """/accounts/invitations/<token>/: outside any organisation until the token names one.
+
+    Only the person holding the link sees this page, so it may say whether the
+    invited email has an account; the inviting organisation never learns it.
+    Joining always takes a POST: opening the link (or a mail scanner fetching
+    it) changes nothing.
+    """
+
+    template_name = "accounts/invitation.html"
+
+    def dispatch(self, request, token):
+        self.invitation = invitation_by_token_outside_any_org(raw_token=token)
+        if self.invitation is None:
+            raise Http404("No such invitation.")
+        return super().dispatch(request)
+
+    def _page(self, request, step, *, status=200, **context):
+        return render(
+            request, self.template_name,
+            {"invitation": self.invitation, "invited_org": self.invitation.organization, "step": step, **context},
+            status=status,
+        )
+
+    def _unusable(self, request, status):
+        # 410: the link existed but can no longer be used.
+        return self._page(request, status, status=410)
+
+    def get(self, request, form=None):
+        invitation = self.invitation
+        if invitation.status != Invitation.Status.PENDING:
+            return self._unusable(request, invitation.status)
+        if request.user.is_authenticated:
+            if request.user.email.lower() != invitation.email.lower():
+                return self._page(request, "wrong_account", status=403)
+            return self._page(request, "join")
+        if user_with_email_exists(email=invitation.email):
+            return self._page(request, "sign_in", login_url=f"{reverse('login')}?{urlencode({'next': request.path})}")
+        return self._page(request, "create_account", form=form or InvitationSignupForm(email=invitation.email))
+
+    def post(self, request):
+        invitation = self.invitation
+        if invitation.status != Invitation.Status.PENDING:
+            return self._unusable(request, invitation.status)
+        if request.user.is_authenticated:
+            if request.user.email.lower() != invitation.email.lower():
+                return self._page(request, "wrong_account", status=403)
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user, request=request)
+            except services.InvitationUnusable as error:
+                return self._unusable(request, error.status)
+            return self._joined(request)
+        if user_with_email_exists(email=invitation.email):
+            return self.get(request)
+        form = InvitationSignupForm(request.POST, email=invitation.email)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        try:
+            user = services.invitation_accept_with_new_account(
+                invitation=invitation, full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"], request=request,
+            )
+        except services.InvitationUnusable as error:
+            return self._unusable(request, error.status)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.get(request, form=form)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return self._joined(request)
+
+    def _joined(self, request):
+        organization = self.invitation.organization
+        messages.success(request, f"Welcome to {organization.name}.")
+        return redirect("dashboard", org_slug=organization.slug)
 
 
 class MemberRoleView(OrgView):

@@ -4,7 +4,13 @@ The middleware has already resolved the organisation (404 for non-members);
 this adds the role check: GET needs VIEW, anything else `write_permission`.
 """
 
-from django.core.exceptions import PermissionDenied
+import csv
+import re
+from decimal import Decimal
+
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.views import View
 
 from .roles import Perm, role_allows
@@ -15,6 +21,9 @@ class OrgView(View):
     write_permission = Perm.RESEARCH
 
     def dispatch(self, request, *args, **kwargs):
+        # PostgreSQL refuses NUL in text and no real value holds one: a 400 page, before any view queries with it.
+        if any("\x00" in name or any("\x00" in v for v in values) for name, values in request.GET.lists()):
+            raise BadRequest("A query parameter contains a NUL character.")
         kwargs.pop("org_slug", None)
         self.organization = request.organization
         self.membership = request.membership
@@ -39,6 +48,36 @@ def add_service_errors(form, error) -> None:
         form.add_error(None, error.messages)
 
 
-def csv_safe(value: str) -> str:
-    """Spreadsheets execute cells starting with = + - @; prefix them so a name can't run a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# Spreadsheets read a text cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_safe(value):
+    """A cell that can't run a formula: text starting with = + - @ (or a tab or line break) gets a leading '.
+    Numbers stay numbers (a negative count is not a formula); anything else is written as its text."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in _FORMULA_STARTS else text
+
+
+class FormulaSafeCsvWriter:
+    """csv.writer whose every cell, header rows included, goes through csv_safe."""
+
+    def __init__(self, stream):
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_safe(cell) for cell in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_download(filename: str) -> tuple[HttpResponse, FormulaSafeCsvWriter]:
+    """A CSV attachment and its writer: the one way the project writes CSV, so no export can forget csv_safe.
+    The filename may carry user text (an attribute key): control characters are dropped, quoting is Django's."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, re.sub(r"[\x00-\x1f\x7f]", "", filename))
+    return response, FormulaSafeCsvWriter(response)

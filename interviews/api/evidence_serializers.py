@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..models import Highlight, Tag
+from ..search import ATTRIBUTE_FILTER_PATTERN
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -76,7 +77,7 @@ class SearchQuerySerializer(serializers.Serializer):
     study = serializers.UUIDField(required=False)
     tag = serializers.UUIDField(required=False)
     attribute = serializers.RegexField(
-        r"^[\w\- ]{1,60}=.{0,200}$", required=False,
+        ATTRIBUTE_FILTER_PATTERN, required=False,
         error_messages={"invalid": "Write the attribute filter as key=value, e.g. role=procurement."},
     )
     speaker = serializers.ChoiceField(choices=["participant", "team"], required=False)
@@ -88,8 +89,6 @@ class SearchQuerySerializer(serializers.Serializer):
     def validate(self, data):
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             raise serializers.ValidationError({"date_to": "The end date is before the start date."})
-        if "attribute" in data and "__" in data["attribute"].split("=", 1)[0]:
-            raise serializers.ValidationError({"attribute": "Attribute names cannot contain a double underscore."})
         return data
 
 

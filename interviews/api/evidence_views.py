@@ -6,10 +6,11 @@ from rest_framework.response import Response
 
 from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
+from empathy_site.tenancy.roles import Perm
 
-from .. import services
+from .. import selectors, services
 from ..models import Highlight, Interview, Study, Tag
-from ..search import SearchFilters, search_highlights, search_utterances
+from ..search import SearchFilters, search_highlights, search_utterances, split_attribute_filter
 from .evidence_serializers import (
     HighlightBulkSerializer,
     HighlightSerializer,
@@ -38,6 +39,7 @@ def resolve_tags(ids) -> list[Tag]:
 class TagViewSet(TenantModelViewSet):
     model = Tag
     serializer_class = TagSerializer
+    org_write_lock = services.TAG_TREE_LOCK
 
     def scope_queryset(self, queryset):
         return queryset.select_related("parent").annotate(highlight_count=Count("highlight_links"))
@@ -168,8 +170,7 @@ def filters_from(data: dict) -> SearchFilters:
         date_to=data.get("date_to"),
     )
     if data.get("attribute"):
-        key, _, value = data["attribute"].partition("=")
-        filters.attribute_key, filters.attribute_value = key.strip(), value.strip()
+        filters.attribute_key, filters.attribute_value = split_attribute_filter(data["attribute"])
     return filters
 
 
@@ -182,7 +183,8 @@ def hit_payload(kind: str, row) -> dict:
         participant = speaker.participant
         return {
             "kind": kind, "id": row.public_id, "interview": row.interview.public_id,
-            "interview_title": row.interview.title, "position": row.position, "speaker": speaker.label,
+            # label_speakers has set display_label: the raw label only for callers who may see personal data.
+            "interview_title": row.interview.title, "position": row.position, "speaker": speaker.display_label,
             "participant": participant.public_id if participant else None, "text": row.text,
             "snippet": str(row.snippet), "rank": float(row.rank or 0), "tags": [],
         }
@@ -219,6 +221,8 @@ class SearchView(OrgAPIView):
                 continue
             # One extra row tells whether a next page exists.
             rows = search(query=data["q"], filters=filters, limit=SEARCH_PAGE_SIZE + 1, offset=offset)
+            if hit_kind == "utterance":
+                selectors.label_speakers([row.speaker for row in rows], personal_data=self.can(Perm.PERSONAL_DATA))
             more = more or len(rows) > SEARCH_PAGE_SIZE
             hits += [hit_payload(hit_kind, row) for row in rows[:SEARCH_PAGE_SIZE]]
         hint = None

@@ -2,13 +2,31 @@
 
 from rest_framework import serializers
 
+from empathy_site.tenancy.roles import Perm, grant_allows
+
 from ..models import Interview, Participant, SpeakerMapping, Study, Utterance
+
+PERSONAL_FIELDS = ("name", "email")
+
+
+def may_see_personal_data(context) -> bool:
+    """Whether the caller may read participants' names, emails and raw speaker labels: an admin or researcher,
+    or an API key with the personal_data scope. Fails closed: no request in the context, no personal data."""
+    request = context.get("request")
+    return grant_allows(getattr(request, "org_grant", None), Perm.PERSONAL_DATA)
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     attributes = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     external_ids = serializers.DictField(child=serializers.CharField(), required=False)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not may_see_personal_data(self.context):
+            for field in PERSONAL_FIELDS:
+                data.pop(field, None)
+        return data
 
     class Meta:
         model = Participant
@@ -19,7 +37,11 @@ class ParticipantSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness per org is checked by the service, which sees the tenant.
         validators = []
-        extra_kwargs = {"pseudonym": {"validators": []}}
+        extra_kwargs = {
+            "pseudonym": {"validators": []},
+            "name": {"help_text": "Answered only to admins, researchers and keys with the personal_data scope."},
+            "email": {"help_text": "Answered only to admins, researchers and keys with the personal_data scope."},
+        }
 
 
 class StudySerializer(serializers.ModelSerializer):
@@ -39,13 +61,17 @@ class InterviewSerializer(serializers.ModelSerializer):
     study = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     participants = serializers.SerializerMethodField()
     format = serializers.CharField(source="detected_format", read_only=True)
+    warnings = serializers.ListField(
+        source="parse_warnings", child=serializers.CharField(), read_only=True,
+        help_text="Repairs made while reading the file (e.g. a line that ended before it started), as sentences.",
+    )
 
     class Meta:
         model = Interview
         fields = [
             "id", "title", "study", "participants", "conducted_at", "language", "duration_ms",
             "original_filename", "file_size", "content_hash", "format", "format_variant",
-            "status", "error", "progress", "utterance_count", "created_at", "updated_at", "processed_at",
+            "status", "error", "warnings", "progress", "utterance_count", "created_at", "updated_at", "processed_at",
         ]
         read_only_fields = fields
 
@@ -69,9 +95,19 @@ class InterviewUpdateSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, max_length=16)
 
 
+def speaker_label(speaker, context) -> str:
+    """The raw label for callers who may see personal data, else the display_label selectors.label_speakers
+    set (pseudonym, team member, "Speaker N"); never the raw label when a view forgot to set one."""
+    if may_see_personal_data(context):
+        return speaker.label
+    return getattr(speaker, "display_label", None) or "Speaker"
+
+
 class UtteranceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    speaker = serializers.CharField(source="speaker.label", read_only=True)
+    speaker = serializers.SerializerMethodField(
+        help_text="The label in the transcript file for callers who may see personal data; otherwise the "
+        "participant's pseudonym, the team member's name or \"Speaker N\".")
     speaker_kind = serializers.CharField(source="speaker.kind", read_only=True)
     participant = serializers.SerializerMethodField()
 
@@ -79,6 +115,9 @@ class UtteranceSerializer(serializers.ModelSerializer):
         model = Utterance
         fields = ["id", "position", "speaker", "speaker_kind", "participant", "start_ms", "end_ms", "text"]
         read_only_fields = fields
+
+    def get_speaker(self, utterance) -> str:
+        return speaker_label(utterance.speaker, self.context)
 
     def get_participant(self, utterance) -> str | None:
         participant = utterance.speaker.participant
@@ -89,6 +128,7 @@ class SpeakerSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     participant = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     team_member = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
+    label = serializers.SerializerMethodField(help_text=UtteranceSerializer._declared_fields["speaker"].help_text)
     kind = serializers.CharField(read_only=True)
     utterance_count = serializers.IntegerField(read_only=True)
 
@@ -96,6 +136,9 @@ class SpeakerSerializer(serializers.ModelSerializer):
         model = SpeakerMapping
         fields = ["id", "label", "kind", "participant", "team_member", "utterance_count"]
         read_only_fields = fields
+
+    def get_label(self, speaker) -> str:
+        return speaker_label(speaker, self.context)
 
 
 class SpeakerMapSerializer(serializers.Serializer):

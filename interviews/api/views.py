@@ -11,8 +11,9 @@ from empathy_site.tenancy.api.errors import error_body
 from empathy_site.tenancy.api.pagination import CursorPagination
 from empathy_site.tenancy.api.schema import results_of
 from empathy_site.tenancy.models import User
+from empathy_site.tenancy.roles import Perm
 
-from .. import parsers, services
+from .. import parsers, selectors, services
 from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
 from .serializers import (
     InterviewSerializer,
@@ -45,8 +46,12 @@ class ParticipantUpsertSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter(
-        "external_id", str, description="system:id, e.g. hubspot:123 — the participant with that CRM id.")]),
+    list=extend_schema(parameters=[
+        OpenApiParameter(
+            "external_id", str, description="system:id, e.g. hubspot:123 — the participant with that CRM id."),
+        OpenApiParameter(
+            "q", str, description="Part of a pseudonym; also of a name or email for callers who may see them."),
+    ]),
 )
 class ParticipantViewSet(TenantModelViewSet):
     model = Participant
@@ -54,12 +59,18 @@ class ParticipantViewSet(TenantModelViewSet):
     filterset_fields = ["pseudonym"]
 
     def scope_queryset(self, queryset):
-        wanted = self.request.query_params.get("external_id") if self.request else None
+        params = self.request.query_params if self.request else {}
+        wanted = params.get("external_id")
         if wanted:
             system, _, external_id = wanted.partition(":")
             if not system or not external_id:
                 raise exceptions.ValidationError({"external_id": "Write it as system:id, e.g. hubspot:123."})
             queryset = queryset.filter(crm_ids__system=system, crm_ids__external_id=external_id)
+        query = params.get("q", "").strip()
+        if query:
+            queryset = queryset.filter(
+                selectors.participant_search(query=query[:200], personal_data=self.can(Perm.PERSONAL_DATA))
+            )
         return queryset
 
     @extend_schema(request=ParticipantUpsertSerializer, responses={200: ParticipantSerializer(many=True)})
@@ -75,7 +86,7 @@ class ParticipantViewSet(TenantModelViewSet):
                 raise exceptions.ValidationError({f"participants[{index}]": checked.errors})
             rows.append({**checked.validated_data, "external_id": row.get("external_id")})
         results = services.participants_upsert(system=serializer.validated_data["system"], rows=rows, by=self.actor)
-        data = ParticipantSerializer([p for p, _ in results], many=True).data
+        data = ParticipantSerializer([p for p, _ in results], many=True, context=self.get_serializer_context()).data
         for item, (_, created) in zip(data, results, strict=True):
             item["created"] = created
         return Response({"results": data, "next": None})
@@ -175,21 +186,25 @@ class InterviewViewSet(TenantModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=UtterancePagination)
     def utterances(self, request, *args, **kwargs):
         interview = self.get_object()
-        queryset = Utterance.objects.filter(interview=interview).select_related("speaker__participant")
+        queryset = Utterance.objects.filter(interview=interview).select_related("speaker__participant",
+                                                                                "speaker__team_member")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(UtteranceSerializer(page, many=True).data)
+        selectors.label_speakers([u.speaker for u in page], personal_data=self.can(Perm.PERSONAL_DATA))
+        return self.get_paginated_response(UtteranceSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=results_of(SpeakerSerializer, "SpeakerList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def speakers(self, request, *args, **kwargs):
         interview = self.get_object()
-        speakers = (
+        speakers = list(
             SpeakerMapping.objects.filter(interview=interview)
             .select_related("participant", "team_member")
             .annotate(utterance_count=Count("utterances"))
             .order_by("label")
         )
-        return Response({"results": SpeakerSerializer(speakers, many=True).data, "next": None})
+        selectors.label_speakers(speakers, personal_data=self.can(Perm.PERSONAL_DATA))
+        data = SpeakerSerializer(speakers, many=True, context=self.get_serializer_context()).data
+        return Response({"results": data, "next": None})
 
     @extend_schema(
         request=SpeakerMapSerializer, responses=SpeakerSerializer,
@@ -213,4 +228,5 @@ class InterviewViewSet(TenantModelViewSet):
                 raise exceptions.ValidationError({"team_member": "No member of this organisation has that id."})
         speaker = services.speaker_map(speaker=speaker, participant=participant, team_member=team_member, by=self.actor)
         speaker.utterance_count = speaker.utterances.count()
-        return Response(SpeakerSerializer(speaker).data)
+        selectors.label_speakers([speaker], personal_data=self.can(Perm.PERSONAL_DATA))
+        return Response(SpeakerSerializer(speaker, context=self.get_serializer_context()).data)

@@ -1,12 +1,16 @@
 """Privacy: the org's redaction and retention settings, redaction findings, retention runs."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from empathy_site.tenancy.models import TenantModel
 
 from .transcripts import Interview, Utterance
+
+# Bounds of what an admin can set; the dates computed from them stay far from any overflow.
+MAX_RETENTION_MONTHS = 120
 
 
 class PrivacyPolicy(TenantModel):
@@ -21,7 +25,10 @@ class PrivacyPolicy(TenantModel):
 
     redaction_mode = models.CharField(max_length=12, choices=RedactionMode.choices, default=RedactionMode.OFF)
     retention_enabled = models.BooleanField(default=False)
-    retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    retention_months = models.PositiveSmallIntegerField(null=True, blank=True, validators=[
+        MinValueValidator(1, "Keep interviews for at least 1 month."),
+        MaxValueValidator(MAX_RETENTION_MONTHS, f"Keep interviews for at most {MAX_RETENTION_MONTHS} months (10 years)."),
+    ])
     retention_action = models.CharField(max_length=8, choices=RetentionAction.choices, default=RetentionAction.DELETE)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -33,6 +40,10 @@ class PrivacyPolicy(TenantModel):
             models.UniqueConstraint(fields=["organization"], name="privacy_policy_one_per_org"),
             models.CheckConstraint(
                 condition=Q(retention_enabled=False) | Q(retention_months__gte=1), name="retention_needs_months"
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_months__isnull=True) | Q(retention_months__gte=1, retention_months__lte=MAX_RETENTION_MONTHS),
+                name="retention_months_in_range",
             ),
         ]
 

@@ -129,8 +129,13 @@ class Interview(TenantModel):
     # null until something fails: the API promises `error: null` or a sentence.
     error = models.TextField(null=True, blank=True)  # noqa: DJ001
     progress = models.PositiveSmallIntegerField(default=0)
-    # When a worker claimed it; a claim older than the task time limit belongs to a dead worker.
+    # When a worker claimed it. A live worker also holds a lock on the row while it works, so a claim
+    # older than INTERVIEW_CLAIM_TIMEOUT_SECONDS whose row is not locked belongs to a dead worker.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # How often the stale-claim sweep re-queued it since the last upload or reprocess; bounded.
+    stale_requeues = models.PositiveSmallIntegerField(default=0)
+    # Repairs the parsers made to the content (clamped times, shortened labels...), as sentences.
+    parse_warnings = models.JSONField(default=list, blank=True)
     utterance_count = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

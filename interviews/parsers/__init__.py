@@ -4,6 +4,9 @@ Pure Python (no Django) so they are fast to test and safe to run in a worker.
 
     check_upload(data, filename)      # at upload time: raises UnsupportedFile -> 4xx
     parse_transcript(data, filename)  # raises TranscriptError with a readable .message
+
+Every format's output passes through ``normalise_utterances`` (see normalise.py),
+so what comes out is always safe to store; repairs are listed in ``.warnings``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from . import docx, jsonfmt, srt, txt, vtt
 from .base import (
     DEFAULT_LIMITS,
+    MAX_SPEAKER_CHARS,
+    MAX_UTTERANCE_CHARS,
     ParsedTranscript,
     ParsedUtterance,
     ParseLimits,
@@ -19,8 +24,13 @@ from .base import (
 )
 from .detection import check_upload, detect_format, inspect_upload
 from .merge import merge_consecutive
+from .normalise import normalise_utterances
+from .timecodes import MAX_MS
 
 __all__ = [
+    "MAX_MS",
+    "MAX_SPEAKER_CHARS",
+    "MAX_UTTERANCE_CHARS",
     "ParsedTranscript",
     "ParsedUtterance",
     "ParseLimits",
@@ -29,6 +39,7 @@ __all__ = [
     "check_upload",
     "detect_format",
     "merge_consecutive",
+    "normalise_utterances",
     "parse_transcript",
 ]
 
@@ -41,12 +52,14 @@ def parse_transcript(data: bytes, filename: str, limits: ParseLimits = DEFAULT_L
         utterances, variant = docx.parse(data)
     else:
         utterances, variant = _TEXT_PARSERS[fmt](decoded.text)
-    utterances = merge_consecutive(utterances)
+    # Every format passes through here: clean text, sane times, end >= start, merged turns.
+    utterances, warnings = normalise_utterances(utterances)
     return ParsedTranscript(
         format=fmt,
         utterances=utterances,
         duration_ms=_duration(utterances),
         variant=variant,
+        warnings=warnings,
     )
 
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 UNKNOWN_SPEAKER = "Unknown"
+# What SpeakerMapping.label holds.
+MAX_SPEAKER_CHARS = 200
+# A turn longer than this is split: PostgreSQL's tsvector (the full-text index) is capped at 1 MB,
+# and 100,000 characters (about two hours of one person talking) stay well below it in any script.
+MAX_UTTERANCE_CHARS = 100_000
 
 FORMATS = ("vtt", "srt", "txt", "docx", "json")
 
@@ -30,6 +35,8 @@ class ParsedTranscript:
     utterances: list[ParsedUtterance] = field(default_factory=list)
     duration_ms: int | None = None
     variant: str = "generic"
+    # Repairs made to the content (clamped times, shortened labels...), as sentences for the researcher.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import math
 
 from .base import UNKNOWN_SPEAKER, ParsedUtterance, TranscriptError
 from .cleaning import clean_speaker, clean_text
-from .timecodes import TimecodeError, checked_span, parse_clock
+from .timecodes import MAX_MS, TimecodeError, checked_span, parse_clock
 
 EXPECTED_SHAPE = (
     'Expected a JSON object with a "segments" list, or a list of segments, where each '
@@ -115,6 +115,13 @@ def _seconds(where: str, segment: dict, key: str) -> int | None:
 def _to_ms(where: str, key: str, seconds: float) -> int:
     if isinstance(seconds, float) and not math.isfinite(seconds):
         raise TranscriptError(f'{where}: "{key}" is {seconds}, which is not a time.')
+    # Bounded before scaling: 1e306 seconds times 1000 overflows a float, and round(inf) raises.
+    if seconds > MAX_MS / 1000:
+        raise TranscriptError(
+            f'{where}: the time in "{key}" is longer than 24 hours, which is not plausible for an interview.'
+        )
+    if seconds < -MAX_MS / 1000:
+        raise TranscriptError(f'{where}: the time in "{key}" is negative.')
     return round(seconds * 1000)
 
 

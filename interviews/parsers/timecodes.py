@@ -46,10 +46,10 @@ def format_ms(ms: int) -> str:
 def checked_span(
     start_ms: int | None, end_ms: int | None, where: str, *, line: int | None = None
 ) -> tuple[int | None, int | None]:
-    """Reject negative or absurd times; repair an end that precedes its start.
+    """Reject negative or absurd times, naming where they are.
 
-    A reversed span is almost always a typo in one cue, so clamping keeps the
-    rest of an otherwise good transcript importable.
+    A reversed span (end before start) is let through: the normalising step
+    clamps it for every format alike and tells the researcher (normalise.py).
     """
     for value in (start_ms, end_ms):
         if value is None:
@@ -62,6 +62,4 @@ def checked_span(
                 f"{where}: the time {shown} is longer than 24 hours, which is not plausible for an interview.",
                 line=line,
             )
-    if start_ms is not None and end_ms is not None and end_ms < start_ms:
-        end_ms = start_ms
     return start_ms, end_ms

@@ -27,9 +27,12 @@ from .privacy import (
     redaction_reject,
     retention_run,
     retention_run_all,
+    retention_run_scheduled,
 )
+from .tags import TREE_LOCK as TAG_TREE_LOCK
 from .tags import tag_create, tag_delete, tag_merge, tag_update
 from .transcripts import (
+    MAX_STALE_REQUEUES,
     DuplicateInterview,
     Upload,
     UploadTooLarge,
@@ -37,8 +40,10 @@ from .transcripts import (
     interview_delete,
     interview_process,
     interview_reprocess,
+    interview_stalled,
     interview_update,
     interview_upload,
+    interviews_requeue_stale,
     parse_limits,
     participant_by_external_id,
     participant_create,

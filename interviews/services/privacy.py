@@ -6,12 +6,14 @@ to decide, its original (unredacted) file is deleted. Erasure removes a
 person's words everywhere and leaves an audit record without them.
 """
 
-from datetime import timedelta
+import logging
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from empathy_site.dates import months_before
 from empathy_site.tenancy.audit import audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic, tenant_scope
 from empathy_site.tenancy.models import Organization
@@ -31,6 +33,8 @@ from .highlights import span_quote
 
 ERASED_TEXT = "[erased]"
 
+logger = logging.getLogger(__name__)
+
 
 def privacy_policy() -> PrivacyPolicy:
     return PrivacyPolicy.objects.first() or PrivacyPolicy()
@@ -48,6 +52,8 @@ def privacy_policy_update(*, by=None, request=None, **values) -> PrivacyPolicy:
         raise ValidationError({"retention_action": "Choose delete or redact."})
     if policy.retention_enabled and not policy.retention_months:
         raise ValidationError({"retention_months": "Say after how many months interviews are deleted or redacted."})
+    # The fields' bounds (validators on the model), checked here so forms, API and callers all get them.
+    policy.full_clean(exclude=["organization", "public_id", "updated_by"], validate_unique=False, validate_constraints=False)
     policy.updated_by = by if getattr(by, "email", None) else None
     policy.save()
     audit_record(action="privacy_policy_changed", organization=policy.organization, actor=by, request=request,
@@ -140,7 +146,8 @@ def _rebuild_quotes(highlight_ids) -> None:
         _rewrite_snapshots(changed)
 
 
-def _rewrite_snapshots(quotes_by_highlight: dict[str, str]) -> None:
+def _rewrite_snapshots(quotes_by_highlight: dict[str, str], words: "ErasedWords | None" = None) -> None:
+    """Published snapshots keep every citation (history), with the new quote; an erasure also scrubs their text."""
     from personas.models import PersonaVersion
 
     for version in PersonaVersion.objects.all():
@@ -150,6 +157,9 @@ def _rewrite_snapshots(quotes_by_highlight: dict[str, str]) -> None:
                 if citation.get("highlight") in quotes_by_highlight:
                     citation["quote"] = quotes_by_highlight[citation["highlight"]]
                     touched = True
+        if words is not None:
+            scrubbed = words.scrub_json(version.snapshot, drop_cited=False)
+            touched, version.snapshot = touched or scrubbed != version.snapshot, scrubbed
         if touched:
             version.save(update_fields=["snapshot"])
 
@@ -236,11 +246,16 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
         )
     highlights = Highlight.objects.filter(pk__in=highlight_filter.values("pk"))
     highlight_public_ids = [str(h) for h in highlights.values_list("public_id", flat=True)]
+    # Taken before anything changes: what the copies made earlier (payloads, responses, snapshots) may hold.
+    words = ErasedWords(
+        names=[participant.pseudonym, participant.name, participant.email, *(speaker.label for speaker in speakers)],
+        texts=[*utterances.values_list("text", flat=True), *highlights.values_list("quote", flat=True)],
+        participant_id=str(participant.public_id), highlight_ids=highlight_public_ids,
+    )
     counts = {"utterances": len(positions), "highlights": len(highlight_public_ids)}
     with evidence_change(highlights=highlights, reason="A participant's words were erased"):
         highlights.delete()
-    _rewrite_snapshots({public_id: ERASED_TEXT for public_id in highlight_public_ids})
-    _scrub_sync_copies([*highlight_public_ids, str(participant.public_id)])
+    _rewrite_snapshots({public_id: ERASED_TEXT for public_id in highlight_public_ids}, words)
     RedactionFinding.objects.filter(utterance__in=utterances).delete()
     utterances.update(text=ERASED_TEXT)
     for index, speaker in enumerate(speakers, start=1):
@@ -258,6 +273,8 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     participant.consent_withdrawn_at = participant.consent_withdrawn_at or timezone.now()
     participant.erased_at = timezone.now()
     participant.save()
+    # Last, so that events this erasure emitted (persona.needs_review) are scrubbed too; same transaction.
+    _scrub_sync_copies(words)
     audit_record(action="participant_erased", organization=participant.organization, actor=by, request=request,
                  target=participant, target_label=f"participant {participant.public_id}", details=counts)
     from empathy_site.sync.webhooks import emit
@@ -267,19 +284,123 @@ def participant_erase(*, participant: Participant, by=None, request=None) -> dic
     return counts
 
 
-def _scrub_sync_copies(public_ids: list[str]) -> None:
-    """Webhook payloads and replayable API responses are copies of the words too: remove them."""
-    from django.db.models import Q
+def _scrub_sync_copies(words: "ErasedWords") -> None:
+    """Webhook payloads, their delivery log, replayable API responses and failed-task records are copies of the
+    words too. Scrubbed in place: a replayed delivery or idempotent POST then carries the scrubbed version (a
+    retried POST is not done twice), and the log of what was sent stays. Precondition: inside the erasure's
+    transaction, after every change it makes (events it emitted are scrubbed too)."""
+    from empathy_site.sync.models import DeliveryAttempt, FailedTask, IdempotencyRecord, WebhookDelivery, WebhookEvent
 
-    from empathy_site.sync.models import IdempotencyRecord, WebhookEvent
+    # An event about the erased highlight or person itself has nothing left to send: it goes, with its deliveries.
+    _scrub_rows(WebhookEvent.objects.all(), "payload", words.scrub_json, delete_if=words.is_about)
+    _scrub_rows(IdempotencyRecord.objects.all(), "response_body", words.scrub_json)
+    _scrub_rows(WebhookDelivery.objects.exclude(last_error=""), "last_error", words.scrub_text)
+    _scrub_rows(DeliveryAttempt.objects.exclude(error=""), "error", words.scrub_text)
+    _scrub_rows(FailedTask.objects.all(), "args", words.scrub_json)
+    _scrub_rows(FailedTask.objects.all(), "error", words.scrub_text)
 
-    if not public_ids:
-        return
-    WebhookEvent.objects.filter(payload__id__in=public_ids).delete()
-    mentions = Q()
-    for public_id in public_ids:
-        mentions |= Q(response_body__icontains=public_id)
-    IdempotencyRecord.objects.filter(mentions).delete()
+
+def _scrub_rows(queryset, field: str, scrub, delete_if=None) -> None:
+    changed, gone = [], []
+    for row in queryset.only("pk", field).iterator(chunk_size=500):
+        value = getattr(row, field)
+        if delete_if is not None and delete_if(value):
+            gone.append(row.pk)
+            continue
+        scrubbed = scrub(value)
+        if scrubbed != value:
+            setattr(row, field, scrubbed)
+            changed.append(row)
+    queryset.model.objects.bulk_update(changed, [field], batch_size=500)
+    if gone:
+        queryset.model.objects.filter(pk__in=gone).delete()
+
+
+# Names shorter than this ("Al", "P1") would hit unrelated words, and identify nobody on their own.
+_SHORTEST_NAME = 3
+# Texts (utterances, quotes) this long or longer are looked for anywhere, exactly as written; shorter ones
+# are reached through the objects that carry them (an erased highlight's object is dropped whole).
+_SHORTEST_TEXT = 12
+_GONE = object()
+
+
+def _whole_words(name: str) -> str:
+    """The name as a pattern that does not match inside a longer word ("Vic" not in "Victory")."""
+    pattern = re.escape(name)
+    if re.match(r"\w", name[0]):
+        pattern = r"(?<!\w)" + pattern
+    if re.match(r"\w", name[-1]):
+        pattern += r"(?!\w)"
+    return pattern
+
+
+class ErasedWords:
+    """What an erased participant said and was called, found and removed in copies of JSON or text.
+
+    Names (pseudonym, name, email, speaker labels) match as whole words, in any case; texts (utterances and
+    erased highlights' quotes) match as written. In JSON, the participant's own record and anything that
+    is or cites an erased highlight are cut down to `{"type", "id", "erased": true}` (or dropped from a list:
+    the highlight and its citations no longer exist).
+    """
+
+    def __init__(self, *, names, texts, participant_id: str, highlight_ids):
+        names = sorted({n.strip() for n in names if n and len(n.strip()) >= _SHORTEST_NAME}, key=len, reverse=True)
+        self._names = re.compile("|".join(map(_whole_words, names)), re.IGNORECASE) if names else None
+        # Texts by their first characters: one pass over a string finds any of thousands of them
+        # (a regex alternation of that many long texts is orders of magnitude slower).
+        self._texts: dict[str, list[str]] = {}
+        for text in sorted({t for t in texts if t and len(t) >= _SHORTEST_TEXT}, key=len, reverse=True):
+            self._texts.setdefault(text[:_SHORTEST_TEXT], []).append(text)
+        self._participant_id = participant_id
+        self._highlight_ids = frozenset(highlight_ids)
+
+    def scrub_text(self, value: str) -> str:
+        if self._texts and len(value) >= _SHORTEST_TEXT:
+            value = self._without_texts(value)
+        return self._names.sub(ERASED_TEXT, value) if self._names else value
+
+    def _without_texts(self, value: str) -> str:
+        parts, start, at = [], 0, 0
+        while at <= len(value) - _SHORTEST_TEXT:
+            candidates = self._texts.get(value[at:at + _SHORTEST_TEXT])
+            found = next((t for t in candidates if value.startswith(t, at)), None) if candidates else None
+            if found is None:
+                at += 1
+                continue
+            parts += [value[start:at], ERASED_TEXT]
+            at = start = at + len(found)
+        return "".join([*parts, value[start:]]) if parts else value
+
+    def is_about(self, value) -> bool:
+        """A JSON object that is the erased participant's record, or is or cites one of their erased highlights."""
+        return isinstance(value, dict) and (
+            value.get("id") == self._participant_id
+            or any(isinstance(item, str) and item in self._highlight_ids for item in value.values())
+        )
+
+    def scrub_json(self, value, *, drop_cited: bool = True):
+        """A scrubbed copy; with drop_cited=False only strings change (history that keeps its shape)."""
+        scrubbed = self._walk(value, drop_cited)
+        return self._stub(value) if scrubbed is _GONE else scrubbed
+
+    def _walk(self, value, drop_cited: bool):
+        if isinstance(value, str):
+            return self.scrub_text(value)
+        if isinstance(value, list):
+            return [item for item in (self._walk(item, drop_cited) for item in value) if item is not _GONE]
+        if not isinstance(value, dict):
+            return value
+        if drop_cited and self.is_about(value):
+            return self._stub(value) if value.get("id") == self._participant_id else _GONE
+        walked = {}
+        for key, item in value.items():
+            scrubbed = self._walk(item, drop_cited)
+            walked[key] = self._stub(item) if scrubbed is _GONE else scrubbed
+        return walked
+
+    @staticmethod
+    def _stub(value: dict) -> dict:
+        return {**{key: value[key] for key in ("type", "id") if key in value}, "erased": True}
 
 
 def organization_erase(*, organization: Organization, by=None, request=None) -> None:
@@ -340,7 +461,7 @@ def participant_export(*, participant: Participant) -> dict:
 
 
 def _expired_interviews(policy: PrivacyPolicy):
-    cutoff = timezone.now() - timedelta(days=round(30.44 * policy.retention_months))
+    cutoff = months_before(timezone.now(), policy.retention_months)
     from django.db.models import Q
 
     interviews = Interview.objects.filter(
@@ -356,7 +477,11 @@ def _expired_interviews(policy: PrivacyPolicy):
 def retention_run(*, dry_run: bool, by=None, months: int | None = None, action: str | None = None) -> RetentionRun:
     """Delete or redact interviews older than the policy allows; dry_run only reports what it would do."""
     policy = privacy_policy()
-    if months:
+    if months is not None:
+        try:
+            PrivacyPolicy._meta.get_field("retention_months").run_validators(months)
+        except ValidationError as refused:
+            raise ValidationError({"retention_months": refused.messages}) from None
         policy.retention_months = months
     if action:
         policy.retention_action = action
@@ -382,14 +507,25 @@ def retention_run(*, dry_run: bool, by=None, months: int | None = None, action: 
     )
 
 
+def retention_run_scheduled() -> RetentionRun | None:
+    """The daily run of the active organisation, if its policy is (still) on."""
+    policy = PrivacyPolicy.objects.first()
+    if policy is None or not policy.retention_enabled or not policy.retention_months:
+        return None
+    return retention_run(dry_run=False)
+
+
 def retention_run_all() -> list[tuple[str, int]]:
-    """For the beat schedule: every organisation whose retention is enabled, each in its own scope."""
+    """Every organisation's daily run in this process, each in its own transaction: one that fails is logged
+    and skipped, never stopping the others. (The beat schedule fans out one task per organisation instead.)"""
     done = []
     for organization in Organization.objects.order_by("pk"):
-        with tenant_scope(organization):
-            policy = PrivacyPolicy.objects.first()
-            if policy is None or not policy.retention_enabled or not policy.retention_months:
-                continue
-            run = retention_run(dry_run=False)
+        try:
+            with tenant_scope(organization):
+                run = retention_run_scheduled()
+        except Exception:
+            logger.exception("Retention failed for organisation %s; the others still run.", organization.slug)
+            continue
+        if run is not None:
             done.append((organization.slug, run.interview_count))
     return done

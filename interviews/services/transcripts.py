@@ -6,15 +6,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded, WorkerLostError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from empathy_site.sync.capture import record_changes
+from empathy_site.sync.failures import failed_task_record
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.concurrency import Conflict, unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership
 
@@ -79,9 +83,9 @@ def _participant_save(participant: Participant) -> Participant:
     participant.external_ids = _validate_string_map(participant.external_ids or {}, "external_ids")
     if not participant.pseudonym:
         raise ValidationError({"pseudonym": "A participant needs a pseudonym, e.g. “P07”."})
-    clash = Participant.objects.filter(pseudonym=participant.pseudonym).exclude(pk=participant.pk)
-    if clash.exists():
-        raise ValidationError({"pseudonym": f"Another participant is already called “{participant.pseudonym}”."})
+    pseudonym_taken = f"Another participant is already called “{participant.pseudonym}”."
+    if Participant.objects.filter(pseudonym=participant.pseudonym).exclude(pk=participant.pk).exists():
+        raise Conflict({"pseudonym": pseudonym_taken})
     participant.full_clean(exclude=["organization", "public_id"], validate_unique=False, validate_constraints=False)
     taken = [
         f"{system}:{external_id}"
@@ -89,15 +93,19 @@ def _participant_save(participant: Participant) -> Participant:
         if ParticipantExternalId.objects.filter(system=system, external_id=external_id).exclude(participant_id=participant.pk).exists()
     ]
     if taken:
-        raise ValidationError({"external_ids": f"Another participant already has the CRM id {', '.join(taken)}."})
-    participant.save()
+        raise Conflict({"external_ids": f"Another participant already has the CRM id {', '.join(taken)}."})
+    # The checks above give the message; a concurrent writer can still take the value before the INSERT.
+    with unique_or_conflict("participant_org_pseudonym_uniq", "pseudonym", pseudonym_taken):
+        participant.save()
     # The CRM ids as a unique index: the dict is what the API shows, the rows what the database guards.
     ParticipantExternalId.objects.filter(participant=participant).delete()
-    ParticipantExternalId.objects.bulk_create([
-        ParticipantExternalId(organization_id=participant.organization_id, participant=participant, system=system,
-                              external_id=str(external_id))
-        for system, external_id in participant.external_ids.items()
-    ])
+    ids = ", ".join(f"{system}:{external_id}" for system, external_id in participant.external_ids.items())
+    with unique_or_conflict("participant_external_id_uniq", "external_ids", f"Another participant already has the CRM id {ids}."):
+        ParticipantExternalId.objects.bulk_create([
+            ParticipantExternalId(organization_id=participant.organization_id, participant=participant, system=system,
+                                  external_id=str(external_id))
+            for system, external_id in participant.external_ids.items()
+        ])
     return participant
 
 
@@ -125,17 +133,36 @@ def participants_upsert(*, system: str, rows: list[dict], by=None) -> list[tuple
         seen.add(external_id)
         values = {k: v for k, v in row.items() if k in PARTICIPANT_FIELDS and k != "external_ids"}
         try:
-            existing = participant_by_external_id(system=system, external_id=external_id)
-            if existing is None:
-                ids = {**(row.get("external_ids") or {}), system: external_id}
-                pseudonym = values.pop("pseudonym", "") or f"{system}-{external_id}"
-                results.append((participant_create(pseudonym=pseudonym, external_ids=ids, by=by, **values), True))
-            else:
-                ids = {**existing.external_ids, **(row.get("external_ids") or {}), system: external_id}
-                results.append((participant_update(participant=existing, external_ids=ids, by=by, **values), False))
+            results.append(_upsert_one(system, external_id, row, values, by))
+        except Conflict as error:
+            raise Conflict({f"participants[{index}]": error.messages}) from error
         except ValidationError as error:
             raise ValidationError({f"participants[{index}]": error.messages}) from error
     return results
+
+
+def _upsert_one(system: str, external_id: str, row: dict, values: dict, by) -> tuple[Participant, bool]:
+    existing = _participant_for_update(system, external_id)
+    if existing is None:
+        ids = {**(row.get("external_ids") or {}), system: external_id}
+        pseudonym = values.get("pseudonym") or f"{system}-{external_id}"
+        creating = {k: v for k, v in values.items() if k != "pseudonym"}
+        try:
+            return participant_create(pseudonym=pseudonym, external_ids=ids, by=by, **creating), True
+        except Conflict:
+            # A concurrent upsert created this CRM id first (its INSERT committed, ours was refused):
+            # update that participant as if we had arrived second. Anything else is a real conflict.
+            existing = _participant_for_update(system, external_id)
+            if existing is None:
+                raise
+    ids = {**existing.external_ids, **(row.get("external_ids") or {}), system: external_id}
+    return participant_update(participant=existing, external_ids=ids, by=by, **values), False
+
+
+def _participant_for_update(system: str, external_id: str) -> Participant | None:
+    """The participant holding this CRM id, locked: concurrent upserts of one id merge their ids in turn."""
+    link = ParticipantExternalId.objects.filter(system=system, external_id=external_id).values_list("participant_id", flat=True)
+    return Participant.objects.select_for_update().filter(pk__in=link).first()
 
 
 @tenant_atomic()
@@ -169,13 +196,15 @@ def study_update(*, study: Study, by=None, **values) -> Study:
 def _study_save(study: Study) -> Study:
     if not study.name:
         raise ValidationError({"name": "A study needs a name."})
+    name_taken = f"A study called “{study.name}” already exists."
     if Study.objects.filter(name=study.name).exclude(pk=study.pk).exists():
-        raise ValidationError({"name": f"A study called “{study.name}” already exists."})
+        raise Conflict({"name": name_taken})
     if study.starts_on and study.ends_on and study.ends_on < study.starts_on:
         raise ValidationError({"ends_on": "The study cannot end before it starts."})
     if not isinstance(study.research_questions, list) or not all(isinstance(q, str) for q in study.research_questions):
         raise ValidationError({"research_questions": "Give the research questions as a list of sentences."})
-    study.save()
+    with unique_or_conflict("study_org_name_uniq", "name", name_taken):
+        study.save()
     return study
 
 
@@ -300,20 +329,79 @@ def _queue_processing(interview: Interview) -> None:
     transaction.on_commit(lambda: interview_process_task.delay(org_id, interview_id))
 
 
+# A worker that died this often on one interview is not tried again: the file itself may be what kills it.
+MAX_STALE_REQUEUES = 3
+
+UNEXPECTED_FAILURE_MESSAGE = (
+    "Something went wrong on our side while reading this transcript, so nothing from it was imported. "
+    "The original file is kept: try Reprocess, and if that fails too, ask an admin to look at the failed "
+    "background work listed under Webhooks in the organisation's settings."
+)
+TIMEOUT_FAILURE_MESSAGE = (
+    "Reading this transcript took longer than the time allowed, so it was stopped. The original file is kept: "
+    "try Reprocess, or split a very long transcript into parts and upload those."
+)
+WORKER_LOST_MESSAGE = (
+    "Processing was interrupted {count} times before it could finish (the background worker stopped), so it "
+    "was not tried again. The original file is kept: try Reprocess, or split a very long transcript into parts."
+)
+
+
 def _stale_claim_cutoff():
-    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return timezone.now() - timedelta(seconds=settings.INTERVIEW_CLAIM_TIMEOUT_SECONDS)
+
+
+def _stale_claim() -> Q:
+    """Processing, claimed longer ago than INTERVIEW_CLAIM_TIMEOUT_SECONDS.
+
+    Only a candidate: a live worker holds its row (_hold_claim), so callers lock
+    with FOR UPDATE SKIP LOCKED and take over only the rows no worker holds.
+    """
+    return Q(status=Interview.Status.PROCESSING) & (Q(claimed_at__lt=_stale_claim_cutoff()) | Q(claimed_at__isnull=True))
+
+
+def _stalled() -> Q:
+    """Waiting longer than the claim timeout: a dead worker's claim, or a queued task the broker lost."""
+    return _stale_claim() | Q(status=Interview.Status.QUEUED, updated_at__lt=_stale_claim_cutoff())
+
+
+def interview_stalled(interview: Interview) -> bool:
+    """True when a researcher may reprocess an interview that is still queued or processing."""
+    cutoff = _stale_claim_cutoff()
+    if interview.status == Interview.Status.PROCESSING:
+        return interview.claimed_at is None or interview.claimed_at < cutoff
+    return interview.status == Interview.Status.QUEUED and interview.updated_at < cutoff
+
+
+def _take_unheld(queryset) -> list[Interview]:
+    """Lock and return the rows no live worker holds. Precondition: inside tenant_atomic()."""
+    return list(queryset.select_for_update(skip_locked=True).order_by("pk"))
+
+
+def _hold_claim(interview_id: int) -> None:
+    """Hold the interview's row until this transaction ends, as proof that its worker is alive.
+
+    FOR KEY SHARE lets ordinary edits (title, study) through, but makes FOR UPDATE
+    SKIP LOCKED (stale takeover, the sweep, reprocess) pass the row by. A killed
+    worker's connection closes and the lock goes with it.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite: one process (embedded development), no concurrent workers
+    table = connection.ops.quote_name(Interview._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [interview_id])
 
 
 def interview_claim(*, interview_id: int) -> bool:
     """Claim a queued interview (or one whose worker died). False: someone else has it."""
-    from django.db.models import Q
-
     with tenant_atomic():
-        claimed = Interview.objects.filter(
-            Q(status=Interview.Status.QUEUED)
-            | Q(status=Interview.Status.PROCESSING, claimed_at__lt=_stale_claim_cutoff()),
-            pk=interview_id,
-        ).update(status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None)
+        claimed = Interview.objects.filter(pk=interview_id, status=Interview.Status.QUEUED).update(
+            status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None
+        )
+        if not claimed and _take_unheld(Interview.objects.filter(_stale_claim(), pk=interview_id)):
+            claimed = Interview.objects.filter(pk=interview_id).update(
+                status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None
+            )
         if claimed:
             interview = Interview.objects.only("public_id", "organization_id").get(pk=interview_id)
             record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
@@ -323,41 +411,64 @@ def interview_claim(*, interview_id: int) -> bool:
 def interview_process(*, interview_id: int) -> Interview | None:
     """Parse and index one interview. Safe to run twice: it claims first, and
     replaces the utterances in one transaction. Returns None when there was
-    nothing to do (gone, or claimed by another run)."""
+    nothing to do (gone, or claimed by another run).
+
+    Never leaves the interview processing: anything that goes wrong ends it failed
+    with a sentence for the researcher, the original file kept for a reprocess; what
+    is not the file's fault is also recorded as failed work an admin can run again.
+    Only a database error the connection may not survive (OperationalError) escapes:
+    the claim then stays, and the stale-claim sweep re-queues it.
+    """
     if not interview_claim(interview_id=interview_id):
         return None
     with tenant_atomic():
         interview = Interview.objects.filter(pk=interview_id).first()
         if interview is None:
             return None
+        _hold_claim(interview_id)
         try:
-            with interview.original_file.open("rb") as handle:
-                data = handle.read()
-            parsed = parsers.parse_transcript(data, interview.original_filename, parse_limits())
-            if not parsed.utterances:
-                raise parsers.TranscriptError("The file holds no speech: no lines of text were found in it.")
+            # A savepoint: a failing write is undone, and the failure state below commits instead.
+            with transaction.atomic():
+                return _interview_parse_and_store(interview)
         except parsers.TranscriptError as error:
             return _interview_fail(interview, error.message)
-        except (FileNotFoundError, ValueError):
-            return _interview_fail(interview, "The original file is missing from storage; upload it again.")
-        _store_utterances(interview, parsed)
-        interview.detected_format = parsed.format
-        interview.format_variant = parsed.variant or ""
-        interview.duration_ms = parsed.duration_ms
-        interview.utterance_count = len(parsed.utterances)
-        interview.status = Interview.Status.READY
-        interview.error = None
-        interview.progress = 100
-        interview.processed_at = timezone.now()
-        interview.save(update_fields=[
-            "detected_format", "format_variant", "duration_ms", "utterance_count", "status",
-            "error", "progress", "processed_at", "updated_at",
-        ])
-        from .privacy import interview_redact, privacy_policy
+        except OperationalError:
+            raise
+        except Exception as error:
+            logger.exception("Processing interview %s of organisation %s failed", interview_id, interview.organization_id)
+            interview.refresh_from_db()  # drop what the failed attempt set on the instance
+            message = TIMEOUT_FAILURE_MESSAGE if isinstance(error, SoftTimeLimitExceeded) else UNEXPECTED_FAILURE_MESSAGE
+            _interview_fail(interview, message)
+            _record_failed_processing(interview, error)
+            return interview
 
-        if privacy_policy().redaction_mode != "off":
-            interview_redact(interview=interview)
-        emit("interview.ready", interview)
+
+def _interview_parse_and_store(interview: Interview) -> Interview:
+    try:
+        with interview.original_file.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):  # ValueError: the field names no file
+        return _interview_fail(interview, "The original file is missing from storage; upload it again.")
+    parsed = parsers.parse_transcript(data, interview.original_filename, parse_limits())
+    _store_utterances(interview, parsed)
+    interview.detected_format = parsed.format
+    interview.format_variant = parsed.variant or ""
+    interview.duration_ms = parsed.duration_ms
+    interview.utterance_count = len(parsed.utterances)
+    interview.parse_warnings = list(parsed.warnings)
+    interview.status = Interview.Status.READY
+    interview.error = None
+    interview.progress = 100
+    interview.processed_at = timezone.now()
+    interview.save(update_fields=[
+        "detected_format", "format_variant", "duration_ms", "utterance_count", "parse_warnings", "status",
+        "error", "progress", "processed_at", "updated_at",
+    ])
+    from .privacy import interview_redact, privacy_policy
+
+    if privacy_policy().redaction_mode != "off":
+        interview_redact(interview=interview)
+    emit("interview.ready", interview)
     return interview
 
 
@@ -365,21 +476,57 @@ def _interview_fail(interview: Interview, message: str) -> Interview:
     interview.status = Interview.Status.FAILED
     interview.error = message
     interview.progress = 100
-    interview.save(update_fields=["status", "error", "progress", "updated_at"])
+    interview.parse_warnings = []
+    interview.save(update_fields=["status", "error", "progress", "parse_warnings", "updated_at"])
     emit("interview.failed", interview)
     return interview
 
 
+def _record_failed_processing(interview: Interview, error: BaseException) -> None:
+    """For the admin: the technical cause, and "Run again" reprocesses the interview."""
+    from ..tasks import interview_reprocess_task
+
+    failed_task_record(
+        organization_id=interview.organization_id, task_name=interview_reprocess_task.name,
+        args=[interview.organization_id, interview.pk], exception=error,
+    )
+
+
+def interviews_requeue_stale() -> dict[str, int]:
+    """Beat, per organisation: re-queue interviews whose worker died mid-task.
+
+    A claim older than INTERVIEW_CLAIM_TIMEOUT_SECONDS on a row no worker holds is
+    a dead worker's. After MAX_STALE_REQUEUES re-queues the interview fails with a
+    sentence instead of looping (a file that kills the worker would otherwise do so forever).
+    """
+    requeued = failed = 0
+    with tenant_atomic():
+        for interview in _take_unheld(Interview.objects.filter(_stale_claim())):
+            if interview.stale_requeues >= MAX_STALE_REQUEUES:
+                _interview_fail(interview, WORKER_LOST_MESSAGE.format(count=interview.stale_requeues + 1))
+                _record_failed_processing(interview, WorkerLostError(
+                    f"the worker processing this interview stopped {interview.stale_requeues + 1} times"))
+                failed += 1
+                continue
+            Interview.objects.filter(pk=interview.pk).update(
+                status=Interview.Status.QUEUED, claimed_at=None, progress=0, stale_requeues=F("stale_requeues") + 1
+            )
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+            _queue_processing(interview)
+            requeued += 1
+    return {"requeued": requeued, "failed": failed}
+
+
 def _store_utterances(interview: Interview, parsed) -> None:
+    """Replace the utterances. Labels and text come clean and bounded from parsers.normalise_utterances."""
     org_id = interview.organization_id
     Utterance.objects.filter(interview=interview).delete()
     # Mappings a researcher already made survive a reprocess; labels are matched as written.
     speakers = {s.label: s for s in SpeakerMapping.objects.filter(interview=interview)}
     new_labels = []
     for utterance in parsed.utterances:
-        label = utterance.speaker[:200]
-        if label not in speakers and label not in new_labels:
-            new_labels.append(label)
+        if utterance.speaker not in speakers and utterance.speaker not in new_labels:
+            new_labels.append(utterance.speaker)
     created = SpeakerMapping.objects.bulk_create(
         [SpeakerMapping(organization_id=org_id, interview=interview, label=label) for label in new_labels]
     )
@@ -390,7 +537,7 @@ def _store_utterances(interview: Interview, parsed) -> None:
                 organization_id=org_id,
                 interview=interview,
                 position=position,
-                speaker=speakers[u.speaker[:200]],
+                speaker=speakers[u.speaker],
                 start_ms=u.start_ms,
                 end_ms=u.end_ms,
                 text=u.text,
@@ -399,7 +546,7 @@ def _store_utterances(interview: Interview, parsed) -> None:
         ],
         batch_size=1000,
     )
-    used = {u.speaker[:200] for u in parsed.utterances}
+    used = {u.speaker for u in parsed.utterances}
     SpeakerMapping.objects.filter(interview=interview).exclude(label__in=used).filter(
         participant__isnull=True, team_member__isnull=True
     ).delete()
@@ -407,8 +554,13 @@ def _store_utterances(interview: Interview, parsed) -> None:
 
 @tenant_atomic()
 def interview_reprocess(*, interview: Interview, by=None) -> Interview:
-    if interview.status in (Interview.Status.QUEUED, Interview.Status.PROCESSING):
-        raise ValidationError("This interview is already being processed; wait until it is ready or failed.")
+    stalled = interview_stalled(interview)
+    if interview.status in (Interview.Status.QUEUED, Interview.Status.PROCESSING) and not stalled:
+        minutes = max(1, settings.INTERVIEW_CLAIM_TIMEOUT_SECONDS // 60)
+        raise ValidationError(
+            "This interview is already being processed; wait until it is ready or failed. If it is still not done "
+            f"{minutes} minute{'s' if minutes != 1 else ''} after it started, reprocess it then."
+        )
     if interview.original_deleted_at or not interview.original_file:
         raise ValidationError("The original file was deleted (after redaction or erasure), so there is nothing to reprocess.")
     highlight_count = interview.highlights.count()
@@ -418,9 +570,11 @@ def interview_reprocess(*, interview: Interview, by=None) -> Interview:
             f"This interview has {highlight_count} highlight{'s' if highlight_count != 1 else ''}; reprocessing "
             "would lose them. Upload the corrected file as a new interview instead."
         )
-    updated = Interview.objects.filter(pk=interview.pk, status=interview.status).update(
-        status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None
-    )
+    rows = Interview.objects.filter(pk=interview.pk, status=interview.status)
+    # A stalled interview is taken only if no live worker holds it (see _hold_claim).
+    if stalled and not _take_unheld(rows.filter(_stalled())):
+        raise ValidationError("This interview is still being processed; wait until it is ready or failed.")
+    updated = rows.update(status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None, stale_requeues=0)
     if updated != 1:
         raise ValidationError("This interview changed meanwhile; reload and try again.")
     record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)

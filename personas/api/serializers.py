@@ -62,13 +62,13 @@ class ClaimWriteSerializer(serializers.Serializer):
     persona = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=Claim.Kind.choices)
     statement = serializers.CharField(max_length=2000)
-    order = serializers.IntegerField(min_value=0, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=Claim.MAX_ORDER, required=False)
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
     statement = serializers.CharField(max_length=2000, required=False)
-    order = serializers.IntegerField(min_value=0, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=Claim.MAX_ORDER, required=False)
 
 
 class CitationWriteSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ their prediction of the customer, and derives how grounded the revision is.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -124,9 +125,11 @@ class AssumptionCheck(TenantModel):
     claims = models.ManyToManyField(Claim, through="CheckClaim", related_name="+")
     highlights = models.ManyToManyField(Highlight, through="CheckHighlight", related_name="+")
     # "Would you, personally, find this compelling?" 1..5
-    own_taste = models.PositiveSmallIntegerField()
+    own_taste = models.PositiveSmallIntegerField(validators=[
+        MinValueValidator(1, "Answer from 1 to 5."), MaxValueValidator(5, "Answer from 1 to 5.")])
     # The writer's prediction of the target persona's reaction, 1..5, and in words.
-    predicted_reaction = models.PositiveSmallIntegerField()
+    predicted_reaction = models.PositiveSmallIntegerField(validators=[
+        MinValueValidator(1, "Answer from 1 to 5."), MaxValueValidator(5, "Answer from 1 to 5.")])
     predicted_customer_words = models.TextField(blank=True)
     rationale = models.TextField(blank=True)
     grounding = models.CharField(max_length=16, choices=Grounding.choices)

@@ -2,20 +2,36 @@
 and the snapshots kept at each publish."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from empathy_site.tenancy.models import TenantModel
 from interviews.models import Highlight
 
+# Bounds of what a person can set (checked by the model's validators, held by the database's checks).
+MAX_POLICY_COUNT = 50
+MAX_EVIDENCE_AGE_MONTHS = 120
+MAX_CLAIM_ORDER = 10_000
+
 
 class EvidencePolicy(TenantModel):
     """Per organisation; admins edit it. What a claim needs before its persona can be published."""
 
-    min_citations = models.PositiveSmallIntegerField(default=2)
-    min_participants = models.PositiveSmallIntegerField(default=2)
+    min_citations = models.PositiveSmallIntegerField(default=2, validators=[
+        MinValueValidator(1, "A claim needs at least 1 supporting citation."),
+        MaxValueValidator(MAX_POLICY_COUNT, f"Ask for at most {MAX_POLICY_COUNT} citations per claim."),
+    ])
+    min_participants = models.PositiveSmallIntegerField(default=2, validators=[
+        MinValueValidator(1, "A claim needs evidence from at least 1 participant."),
+        MaxValueValidator(MAX_POLICY_COUNT, f"Ask for at most {MAX_POLICY_COUNT} participants per claim."),
+    ])
     # Evidence older than this many months stops counting; null = off.
-    max_evidence_age_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_evidence_age_months = models.PositiveSmallIntegerField(null=True, blank=True, validators=[
+        MinValueValidator(1, "Give at least 1 month, or leave it empty to count evidence of any age."),
+        MaxValueValidator(MAX_EVIDENCE_AGE_MONTHS, f"Give at most {MAX_EVIDENCE_AGE_MONTHS} months (10 years), "
+                                                   "or leave it empty to count evidence of any age."),
+    ])
     # Which participant attribute "distinct segments" counts (role, plan, company_size…).
     segment_attribute = models.CharField(max_length=60, default="role")
     updated_at = models.DateTimeField(auto_now=True)
@@ -26,8 +42,15 @@ class EvidencePolicy(TenantModel):
         constraints = [
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["organization"], name="evidence_policy_one_per_org"),
-            models.CheckConstraint(condition=Q(min_citations__gte=1), name="policy_min_citations_positive"),
-            models.CheckConstraint(condition=Q(min_participants__gte=1), name="policy_min_participants_positive"),
+            models.CheckConstraint(condition=Q(min_citations__gte=1, min_citations__lte=MAX_POLICY_COUNT),
+                                   name="policy_min_citations_in_range"),
+            models.CheckConstraint(condition=Q(min_participants__gte=1, min_participants__lte=MAX_POLICY_COUNT),
+                                   name="policy_min_participants_in_range"),
+            models.CheckConstraint(
+                condition=Q(max_evidence_age_months__isnull=True)
+                | Q(max_evidence_age_months__gte=1, max_evidence_age_months__lte=MAX_EVIDENCE_AGE_MONTHS),
+                name="policy_evidence_age_in_range",
+            ),
         ]
 
 
@@ -87,7 +110,10 @@ class Claim(TenantModel):
     persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="claims")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     statement = models.TextField()
-    order = models.PositiveIntegerField(default=0)
+    MAX_ORDER = MAX_CLAIM_ORDER
+    order = models.PositiveIntegerField(default=0, validators=[
+        MaxValueValidator(MAX_ORDER, f"Give an order from 0 to {MAX_ORDER}."),
+    ])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +122,7 @@ class Claim(TenantModel):
         constraints = [
             *TenantModel.Meta.constraints,
             models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+            models.CheckConstraint(condition=Q(order__gte=0, order__lte=MAX_CLAIM_ORDER), name="claim_order_in_range"),
         ]
         indexes = [models.Index(fields=["organization", "persona", "order"], name="claim_org_persona_idx")]
 

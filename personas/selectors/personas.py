@@ -1,13 +1,13 @@
 """Reads for personas. Evidence strength is computed by the database, one query per persona."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db.models import Count, DateTimeField, Max, Min, Prefetch, Q, Value
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from empathy_site.dates import months_before
+from empathy_site.json_keys import json_key_equals, json_key_text
 from interviews.models import Tag
 
 from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
@@ -21,7 +21,7 @@ def evidence_policy() -> EvidencePolicy:
 def _evidence_cutoff(policy: EvidencePolicy):
     if not policy.max_evidence_age_months:
         return None
-    return timezone.now() - timedelta(days=round(30.44 * policy.max_evidence_age_months))
+    return months_before(timezone.now(), policy.max_evidence_age_months)
 
 
 def claims_with_strength(*, persona_ids, policy: EvidencePolicy | None = None):
@@ -56,7 +56,7 @@ def claims_with_strength(*, persona_ids, policy: EvidencePolicy | None = None):
             participant_count=Count("citations__highlight__participant", filter=counts, distinct=True),
             interview_count=Count("citations__highlight__interview", filter=counts, distinct=True),
             segment_count=Count(
-                KeyTextTransform(policy.segment_attribute, "citations__highlight__participant__attributes"),
+                json_key_text("citations__highlight__participant__attributes", policy.segment_attribute),
                 filter=counts, distinct=True,
             ),
             newest_evidence=Max(evidence_date),
@@ -140,7 +140,7 @@ def persona_gallery(*, status: str = "", segment_key: str = "", segment_value: s
     else:
         personas = personas.exclude(status=Persona.Status.ARCHIVED)
     if segment_key:
-        personas = personas.filter(**{f"segment__{segment_key}": segment_value})
+        personas = personas.filter(json_key_equals("segment", segment_key, segment_value))
     personas = list(
         personas.annotate(
             claim_count=Count("claims", distinct=True),

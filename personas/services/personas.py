@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.concurrency import Conflict, unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership, Notification, Organization
 from interviews.models import Highlight
@@ -58,6 +59,8 @@ def evidence_policy_update(*, by=None, request=None, **values) -> EvidencePolicy
         raise ValidationError("A claim needs at least one citation from at least one participant.")
     if policy.min_participants > policy.min_citations:
         raise ValidationError({"min_participants": "Can't ask for more participants than citations."})
+    # The fields' bounds (validators on the model), checked here so forms, API and callers all get them.
+    policy.full_clean(exclude=["organization", "public_id", "updated_by"], validate_unique=False, validate_constraints=False)
     policy.updated_by = by if getattr(by, "email", None) else None
     policy.save()
     after = {f: getattr(policy, f) for f in before}
@@ -87,8 +90,12 @@ def _check_name(name: str, exclude_pk=None) -> str:
     if not name:
         raise ValidationError({"name": "A persona needs a name."})
     if Persona.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": f"A persona called “{name}” already exists."})
+        raise Conflict({"name": _name_taken(name)})
     return name
+
+
+def _name_taken(name: str) -> str:
+    return f"A persona called “{name}” already exists."
 
 
 def _check_colour(colour) -> str:
@@ -103,10 +110,11 @@ def _check_colour(colour) -> str:
 def persona_create(*, name: str, summary: str = "", segment=None, owner=None, avatar_colour: str | None = None, by=None) -> Persona:
     name = _check_name(name)
     colour = _check_colour(avatar_colour) if avatar_colour else AVATAR_COLOURS[Persona.objects.count() % len(AVATAR_COLOURS)]
-    return Persona.objects.create(
-        organization_id=require_org_id(), name=name, summary=summary or "", segment=_check_segment(segment or {}),
-        owner=owner or (by if getattr(by, "email", None) else None), avatar_colour=colour,
-    )
+    with unique_or_conflict("persona_org_name_uniq", "name", _name_taken(name)):
+        return Persona.objects.create(
+            organization_id=require_org_id(), name=name, summary=summary or "", segment=_check_segment(segment or {}),
+            owner=owner or (by if getattr(by, "email", None) else None), avatar_colour=colour,
+        )
 
 
 @tenant_atomic()
@@ -124,7 +132,8 @@ def persona_update(*, persona: Persona, by=None, **values) -> Persona:
         persona.owner = owner
     if "avatar_colour" in values and values["avatar_colour"] is not None:
         persona.avatar_colour = _check_colour(values["avatar_colour"])
-    persona.save()
+    with unique_or_conflict("persona_org_name_uniq", "name", _name_taken(persona.name)):
+        persona.save()
     return persona
 
 
@@ -153,13 +162,19 @@ def _check_claim(kind: str, statement: str) -> tuple[str, str]:
     return kind, statement
 
 
+def _check_order(claim: Claim) -> None:
+    claim.clean_fields(exclude=[f.name for f in Claim._meta.concrete_fields if f.name != "order"])
+
+
 @tenant_atomic()
 def claim_create(*, persona: Persona, kind: str, statement: str, order: int | None = None, by=None) -> Claim:
     kind, statement = _check_claim(kind, statement)
     if order is None:
         last = persona.claims.order_by("-order").values_list("order", flat=True).first()
-        order = (last or 0) + 1
-    claim = Claim.objects.create(organization_id=persona.organization_id, persona=persona, kind=kind, statement=statement, order=order)
+        order = min((last or 0) + 1, Claim.MAX_ORDER)  # after the last; ties at the bound keep creation order
+    claim = Claim(organization_id=persona.organization_id, persona=persona, kind=kind, statement=statement, order=order)
+    _check_order(claim)
+    claim.save()
     _touch(persona.pk)
     # A new claim has no evidence yet: a published persona now has an unsupported claim.
     personas_recheck(persona_ids=[persona.pk], reason=f"The claim “{statement[:60]}” was added without evidence")
@@ -172,6 +187,7 @@ def claim_update(*, claim: Claim, by=None, **values) -> Claim:
     claim.kind, claim.statement = kind, statement
     if values.get("order") is not None:
         claim.order = values["order"]
+        _check_order(claim)
     claim.save()
     _touch(claim.persona_id)
     return claim
@@ -195,12 +211,14 @@ def citation_create(*, claim: Claim, highlight: Highlight, stance: str = Citatio
         raise ValidationError({"highlight": "No such highlight."})
     if stance not in Citation.Stance.values:
         raise ValidationError({"stance": "Choose supports or contradicts."})
+    cited = "This claim already cites that highlight."
     if Citation.objects.filter(claim=claim, highlight=highlight).exists():
-        raise ValidationError({"highlight": "This claim already cites that highlight."})
-    citation = Citation.objects.create(
-        organization_id=claim.organization_id, claim=claim, highlight=highlight, stance=stance, note=note or "",
-        created_by=by if getattr(by, "email", None) else None,
-    )
+        raise Conflict({"highlight": cited})
+    with unique_or_conflict("citation_once_per_claim", "highlight", cited):
+        citation = Citation.objects.create(
+            organization_id=claim.organization_id, claim=claim, highlight=highlight, stance=stance, note=note or "",
+            created_by=by if getattr(by, "email", None) else None,
+        )
     _touch(claim.persona_id)
     return citation
 

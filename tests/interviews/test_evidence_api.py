@@ -30,7 +30,7 @@ def test_tag_crud_and_merge(api, corpus):
     assert api.get(f"/api/v1/tags/{price['id']}/").status_code == 404
     moved = api.patch(f"/api/v1/tags/{cost.json()['id']}/", {"parent": None, "name": "Costs"}, format="json").json()
     assert moved["parent"] is None and moved["name"] == "Costs"
-    assert api.post("/api/v1/tags/", {"name": "costs"}, format="json").status_code == 400
+    assert api.post("/api/v1/tags/", {"name": "costs"}, format="json").status_code == 409  # the name is taken
     assert api.delete(f"/api/v1/tags/{parent['id']}/").status_code == 204
 
 

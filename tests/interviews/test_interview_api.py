@@ -16,7 +16,8 @@ SRT = (
 
 @pytest.fixture
 def api(org_a):
-    _, raw = api_key_create(organization=org_a, name="crm", scopes=["read", "write"])
+    # personal_data: this CRM sync reads names and raw speaker labels (tests/test_personal_data.py has the others).
+    _, raw = api_key_create(organization=org_a, name="crm", scopes=["read", "write", "personal_data"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
@@ -132,7 +133,7 @@ def test_participants_and_studies_crud(api):
     pid = created.json()["id"]
     assert api.patch(f"/api/v1/participants/{pid}/", {"name": "Ida"}, format="json").json()["name"] == "Ida"
     duplicate = api.post("/api/v1/participants/", {"pseudonym": "P07"}, format="json")
-    assert duplicate.status_code == 400 and "pseudonym" in duplicate.json()["error"]["message"]
+    assert duplicate.status_code == 409 and "pseudonym" in duplicate.json()["error"]["message"]
     study = api.post("/api/v1/studies/", {"name": "Onboarding", "research_questions": ["Why churn?"]}, format="json")
     assert study.status_code == 201
     bad = api.post("/api/v1/studies/", {"name": "Dates", "starts_on": "2026-05-01", "ends_on": "2026-04-01"}, format="json")

@@ -142,7 +142,7 @@ def _tables_containing(marker: str) -> list[str]:
     hits = []
     with connection.cursor() as cursor:
         for model in apps.get_models():
-            if model._meta.app_label not in ("tenancy", "interviews", "personas"):
+            if model._meta.app_label not in ("tenancy", "sync", "interviews", "personas"):
                 continue
             for field in model._meta.concrete_fields:
                 if field.get_internal_type() in ("CharField", "TextField", "JSONField", "EmailField", "SlugField", "FileField"):

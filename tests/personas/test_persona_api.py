@@ -41,12 +41,12 @@ def test_build_and_publish_through_the_api(api, evidence):
     assert [v["number"] for v in versions] == [1] and versions[0]["snapshot"]["claims"][0]["statement"] == "Compares vendors"
 
 
-def test_duplicate_citation_and_unknown_highlight_are_400(api, evidence):
+def test_duplicate_citation_is_409_and_unknown_highlight_400(api, evidence):
     pid = api.post("/api/v1/personas/", {"name": "P"}, format="json").json()["id"]
     cid = api.post("/api/v1/claims/", {"persona": pid, "kind": "goal", "statement": "g"}, format="json").json()["id"]
     body = {"claim": cid, "highlight": str(evidence["h"]["ana1"].public_id)}
     assert api.post("/api/v1/citations/", body, format="json").status_code == 201
-    assert api.post("/api/v1/citations/", body, format="json").status_code == 400
+    assert api.post("/api/v1/citations/", body, format="json").status_code == 409
     unknown = api.post("/api/v1/citations/", {"claim": cid, "highlight": "00000000-0000-0000-0000-000000000000"}, format="json")
     assert unknown.status_code == 400 and "highlight" in unknown.json()["error"]["message"]
     bad_kind = api.post("/api/v1/claims/", {"persona": pid, "kind": "vibe", "statement": "g"}, format="json")

@@ -12,7 +12,8 @@ from personas import services as persona_services
 
 @pytest.fixture
 def api(org_a):
-    _, raw = api_key_create(organization=org_a, name="crm", scopes=["read", "write"])
+    # personal_data: this CRM sync reads participants' names (tests/test_personal_data.py has the others).
+    _, raw = api_key_create(organization=org_a, name="crm", scopes=["read", "write", "personal_data"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client

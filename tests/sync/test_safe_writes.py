@@ -19,7 +19,8 @@ def client_for(org, scopes=("read", "write")):
 
 @pytest.fixture
 def api(org_a):
-    return client_for(org_a)
+    # A CRM sync reads and writes names, so its key carries the personal_data scope.
+    return client_for(org_a, scopes=("read", "write", "personal_data"))
 
 
 def test_same_key_same_body_replays_without_doing_the_work_again(api, org_a):
@@ -112,7 +113,7 @@ def test_upsert_by_external_id_all_or_nothing(api, org_a):
 def test_a_crm_id_belongs_to_one_participant(api):
     api.post("/api/v1/participants/", {"pseudonym": "A", "external_ids": {"salesforce": "003X"}}, format="json")
     clash = api.post("/api/v1/participants/", {"pseudonym": "B", "external_ids": {"salesforce": "003X"}}, format="json")
-    assert clash.status_code == 400 and "003X" in clash.json()["error"]["message"]
+    assert clash.status_code == 409 and "003X" in clash.json()["error"]["message"]
 
 
 @override_settings(API_RATE_LIMIT="3/min")

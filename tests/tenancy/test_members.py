@@ -3,13 +3,18 @@ from django.urls import reverse
 from empathy_site.tenancy.models import AuditEvent, Membership
 
 
-def test_admin_adds_a_member_and_changes_their_role(client, alice):
+def test_admin_invites_a_member_and_changes_their_role(client, alice):
     client.force_login(alice.user)
-    response = client.post(
-        reverse("members", args=[alice.org.slug]), {"email": "new@example.test", "role": "viewer", "full_name": "New"}
-    )
-    assert response.status_code == 302
+    response = client.post(reverse("members", args=[alice.org.slug]), {"email": "new@example.test", "role": "viewer"})
+    assert response.status_code == 200
+    link = response.context["new_invitation"]["link"]
+    assert not Membership.objects.filter(user__email="new@example.test").exists()
+    client.logout()
+    accepted = client.post(link, {"full_name": "New", "password": "a-long-pass-phrase", "password_again": "a-long-pass-phrase"})
+    assert accepted.status_code == 302
     membership = Membership.objects.get(user__email="new@example.test")
+    assert membership.role == "viewer" and membership.user.full_name == "New"
+    client.force_login(alice.user)
     client.post(reverse("member_role", args=[alice.org.slug, membership.user.public_id]), {"role": "marketer"})
     membership.refresh_from_db()
     assert membership.role == "marketer"

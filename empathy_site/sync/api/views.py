@@ -47,7 +47,7 @@ class ChangesView(OrgAPIView):
             raise ValidationError({"limit": f"Give a number from 1 to {MAX_PAGE}."}) from None
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationError({"limit": f"Give a number from 1 to {MAX_PAGE}."})
-        entries, last, more = changes_page(after=after, types=types, limit=limit)
+        entries, last, more = changes_page(after=after, types=types, limit=limit, context={"request": request})
         cursor = encode_cursor(last)
         next_url = None
         if more:

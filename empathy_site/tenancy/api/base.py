@@ -6,7 +6,11 @@ bound to it. Subclasses cannot replace get_queryset: they name a model and may
 narrow the already-scoped queryset in `scope_queryset`.
 """
 
+from datetime import UTC, datetime
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular import generators
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -14,10 +18,12 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..concurrency import org_lock
 from ..context import activate, deactivate, introspection_scope
-from ..roles import Perm, role_allows, scopes_allow
+from ..roles import Perm, grant_allows
 from ..selectors import membership_get_by_slug
 from .authentication import ApiKeyPrincipal
+from .errors import RequestTooLarge
 
 ORG_HEADER = "X-Organization"
 
@@ -36,11 +42,9 @@ class OrgPermission(permissions.BasePermission):
         grant = getattr(request, "org_grant", None)
         if grant is None:
             return False
-        kind, value = grant
-        allowed = scopes_allow(value, needed) if kind == "scopes" else role_allows(value, needed)
-        if not allowed:
+        if not grant_allows(grant, needed):
             raise exceptions.PermissionDenied(
-                "Your role does not allow this." if kind == "role" else "This API key lacks the scope for this."
+                "Your role does not allow this." if grant[0] == "role" else "This API key lacks the scope for this."
             )
         return True
 
@@ -65,6 +69,8 @@ class OrgAPIView(APIView):
         return [ApiKeyRateThrottle()]
 
     def initial(self, request, *args, **kwargs):
+        # Before authentication and parsing: nothing below may see a NUL byte or start reading a huge body.
+        refuse_hostile_request(request, kwargs)
         super().initial(request, *args, **kwargs)
         self._idempotency = None
         if request.method == "POST" and getattr(request, "organization", None) is not None:
@@ -129,6 +135,10 @@ class OrgAPIView(APIView):
     def org_grant(self):
         return getattr(self.request, "org_grant", None)
 
+    def can(self, perm: str) -> bool:
+        """Whether the member's role or the key's scopes allow `perm` (as OrgView.can for the web UI)."""
+        return grant_allows(self.org_grant, perm)
+
     @property
     def actor(self):
         """The person behind the request, or None for an API key."""
@@ -138,6 +148,9 @@ class OrgAPIView(APIView):
 
 class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
     model = None
+    # When the model's services take an org-wide lock (concurrency.org_lock) name its topic:
+    # writes take it before the row lock, so API and service paths lock in one order.
+    org_write_lock: str | None = None
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     lookup_value_converter = "uuid"
@@ -163,14 +176,30 @@ class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
         return queryset
 
     def get_object(self):
+        writing = self.request.method in ("PUT", "PATCH", "DELETE")
+        if writing:
+            self._lock_target_row()
         instance = super().get_object()
         self._etag_target = instance
         expected = self.request.headers.get("If-Match")
-        if expected and self.request.method in ("PUT", "PATCH", "DELETE"):
+        if expected and writing:
             current = etag_of(instance)
             if expected.strip() != "*" and current not in [tag.strip() for tag in expected.split(",")]:
                 raise PreconditionFailed()
         return instance
+
+    def _lock_target_row(self) -> None:
+        """Lock the row before reading it, for the rest of the request transaction.
+
+        The If-Match compare and the write then see the same version: a concurrent writer
+        carrying the same ETag waits here, reads the committed change and gets 412, and a
+        write without If-Match starts from the latest version instead of overwriting it.
+        A row that does not exist locks nothing; get_object answers 404 as usual.
+        """
+        if self.org_write_lock:
+            org_lock(self.org_write_lock)
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        list(self.model.objects.filter(**lookup).select_for_update().values_list("pk", flat=True))
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -197,19 +226,66 @@ org_header_parameter = OpenApiParameter(
 )
 
 
+def refuse_hostile_request(request, path_kwargs) -> None:
+    """400 for a NUL byte anywhere in the path, a query parameter's name or value or a header (PostgreSQL
+    refuses NUL in text, and no real value holds one); 413 for a non-multipart body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, which DRF's JSON parser would otherwise read whole (Django enforces the
+    limit on form fields only; multipart files have their own upload limits)."""
+    where = []
+    if "\x00" in request.path or any("\x00" in str(value) for value in path_kwargs.values()):
+        where.append("path")
+    for name, values in request.query_params.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            where.append(name.replace("\x00", "\\x00"))
+    # Servers refuse NUL in headers, but not every client goes through one (X-Organization is looked up).
+    where += [name for name, value in request.headers.items() if "\x00" in value]
+    if where:
+        raise exceptions.ValidationError(
+            {name: ["Remove the NUL character (\\x00): no value here can contain one."] for name in where}
+        )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise exceptions.ParseError("Content-Length is not a number.") from None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit and not request.content_type.startswith("multipart/"):
+        raise RequestTooLarge(f"The request body is {length} bytes; the limit is {limit}. Send fewer items per call.")
+
+
+def parse_updated_since(raw: str) -> datetime:
+    """An ISO 8601 time within years 1..9999, in UTC too, or a 400 naming `updated_since`."""
+    from django.utils.dateparse import date_re, datetime_re, parse_datetime
+
+    message = "Give an ISO 8601 time, e.g. 2026-11-23T10:00:00Z (a real date, an offset within ±24:00)."
+    try:
+        # The shape first: Python's fromisoformat, which parse_datetime tries, takes "1111…1" (any digits) too.
+        # Then Django's parser raises ValueError for month 13, hour 25, offset +25:00 and year 0;
+        # converting to UTC raises OverflowError for 0001-01-01T00:00+05:00 or 9999-12-31T23:00-05:00.
+        since = parse_datetime(raw) if datetime_re.match(raw) or date_re.match(raw) else None
+        if since is not None:
+            since = (timezone.make_aware(since, UTC) if timezone.is_naive(since) else since).astimezone(UTC)
+    except (ValueError, OverflowError):
+        since = None
+    if since is None:
+        raise exceptions.ValidationError({"updated_since": message})
+    return since
+
+
+def updated_since_supported(model) -> bool:
+    """Lists of objects the changes feed tracks take updated_since (the schema documents it for those)."""
+    from empathy_site.sync.registry import type_of
+
+    return type_of(model) is not None
+
 
 def changed_since(queryset, model, raw: str):
     """`updated_since` guarded like the changes feed: by the time a change was positioned
     after commit, not by updated_at, which a late-committing transaction can put in the past."""
-    from django.utils.dateparse import parse_datetime
-
     from empathy_site.sync.models import ChangeEvent
     from empathy_site.sync.positions import assign_positions
     from empathy_site.sync.registry import type_of
 
-    since = parse_datetime(raw)
-    if since is None:
-        raise exceptions.ValidationError({"updated_since": "Give an ISO 8601 time, e.g. 2026-11-23T10:00:00Z."})
+    since = parse_updated_since(raw)
     object_type = type_of(model)
     if object_type is None:
         raise exceptions.ValidationError({"updated_since": "This list does not support updated_since."})

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from empathy_site.tenancy.models import Organization
+from empathy_site.tenancy.roles import API_KEY_SCOPES
 from empathy_site.tenancy.services import api_key_create
 
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="Organisation slug.")
         parser.add_argument("--name", required=True)
-        parser.add_argument("--scopes", default="read", help="Comma-separated: read,write")
+        parser.add_argument("--scopes", default="read", help=f"Comma-separated, from: {','.join(API_KEY_SCOPES)}")
 
     def handle(self, *args, org, name, scopes, **options):
         organization = Organization.objects.filter(slug=org).first()
