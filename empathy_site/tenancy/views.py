@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from . import services
 from .audit import client_ip
+from .context import tenant_scope
 from .forms import ApiKeyCreateForm, InvitationCreateForm, InvitationSignupForm, LoginForm, MemberRoleForm
 from .models import ApiKey, Invitation, Membership
 from .roles import Perm
@@ -201,6 +202,10 @@ class InvitationAcceptView(View):
                 return self._unusable(request, error.status)
             return self._joined(request)
         if user_with_email_exists(email=invitation.email):
+            # The account may have been created through this very link a moment ago (a concurrent sign-up):
+            # read the invitation again, so that case answers "already used", not "sign in".
+            with tenant_scope(invitation.organization):
+                invitation.refresh_from_db()
             return self.get(request)
         form = InvitationSignupForm(request.POST, email=invitation.email)
         if not form.is_valid():
