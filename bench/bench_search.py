@@ -13,7 +13,7 @@ Three paths, interleaved query by query, their order rotated every round so
 none always runs on the cache the previous one warmed; round 0 is a warm-up:
 
 - raw SQL: a psycopg 3 connection as the runtime role, one transaction with
-  set_config('app.org_id') then the two statements interviews/search.py issues
+  set_config('app.org_id') then the two statements interviews/selectors/search.py issues
   for `search_utterances(limit=21)` (the ranked page with its joins, then
   ts_headline for the rows fetched). Checked against the SQL Django really
   sends (captured once) and against the selector's results for every query.
@@ -45,9 +45,9 @@ P95_TARGET_MS = 50.0
 RATIO_TARGET = 2.0
 URL = "/api/v1/search/"
 
-# The ranked page, as the ORM builds it (interviews/search.py: select_related interview and speaker with its
+# The ranked page, as the ORM builds it (interviews/selectors/search.py: select_related interview and speaker with its
 # participant and team member; filter organization_id (TenantManager) and search_vector @@; ORDER BY rank, id).
-# Mirrors interviews/search.py: the ranked page of ids (matching through the SECURITY DEFINER
+# Mirrors interviews/selectors/search.py: the ranked page of ids (matching through the SECURITY DEFINER
 # id function, so the GIN index serves it under RLS), then those rows with their joins.
 SEARCH_SQL = """
 SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank
@@ -76,7 +76,7 @@ class RawSearch:
     """The reference: the same two statements over a plain psycopg connection as the runtime role."""
 
     def __init__(self, conn, org_id: int):
-        from interviews.search import HEADLINE_OPTIONS
+        from interviews.selectors.search import HEADLINE_OPTIONS
 
         self.conn, self.options = conn, HEADLINE_OPTIONS
         # Typed as Django's literal `= 42` is (integer, compared with the bigint column); psycopg alone would send smallint.
@@ -118,7 +118,7 @@ class Selector:
 
     def __call__(self, query: Query) -> list:
         from empathy_site.tenancy.context import tenant_scope
-        from interviews.search import search_utterances
+        from interviews.selectors.search import search_utterances
 
         with self.ctx.profiled(), tenant_scope(self.org_id):
             rows = search_utterances(query=query.text, limit=LIMIT)
@@ -210,7 +210,7 @@ def _same_page(query: Query, name: str, got: list, expected: list) -> None:
 
     if norm(got) != norm(expected):
         raise RuntimeError(f"'{query.text}': the {name} returned another page than the raw SQL; "
-                           f"the reference no longer matches interviews/search.py.\n{norm(got)[:5]}\n{norm(expected)[:5]}")
+                           f"the reference no longer matches interviews/selectors/search.py.\n{norm(got)[:5]}\n{norm(expected)[:5]}")
 
 
 def _check_reference_sql(org_id: int, query: Query) -> None:
@@ -219,7 +219,7 @@ def _check_reference_sql(org_id: int, query: Query) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from empathy_site.tenancy.context import tenant_scope
-    from interviews.search import search_utterances
+    from interviews.selectors.search import search_utterances
 
     with CaptureQueriesContext(connection) as captured, tenant_scope(org_id):
         search_utterances(query=query.text, limit=LIMIT)

@@ -184,7 +184,7 @@ class Query:
 
     @property
     def tsquery(self) -> str:
-        return " & ".join(self.words)  # what interviews.search._tsquery makes of two plain words
+        return " & ".join(self.words)  # what interviews.selectors.search._tsquery makes of two plain words
 
 
 # (name, band of the first word, band of the second, how many)

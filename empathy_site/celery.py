@@ -30,6 +30,7 @@ class TenantTask(Task):
     single_transaction = True
 
     def __call__(self, org_id, *args, **kwargs):
+        # Here, not at the top: this module is loaded (empathy_site/__init__.py) before Django's apps are.
         from empathy_site.tenancy.context import activate_without_transaction, deactivate, tenant_scope
 
         if self.single_transaction:
@@ -55,6 +56,7 @@ def fan_out_per_organisation(task) -> int:
     One task per organisation, so one organisation's bad data or failure never stops
     another's run (each task fails, retries and is recorded on its own).
     """
+    # Here, not at the top: this module is loaded (empathy_site/__init__.py) before Django's apps are.
     from empathy_site.tenancy.models import Organization
 
     queued = 0

@@ -1,5 +1,7 @@
 """Demo data for `make run`: one organisation, one person per role.
 
+It spans every app, so it sits outside the layers; only the top app's `seed_demo` command imports it.
+
 Idempotent: every step looks for what it would create first. Not one big
 transaction on purpose: in embedded mode each upload is parsed when its own
 transaction commits, so the speakers can then be mapped.
@@ -7,6 +9,8 @@ transaction commits, so the speakers can then be mapped.
 
 from empathy_site.tenancy.models import Organization, Role
 from empathy_site.tenancy.services import membership_set, organization_create, user_get_or_create
+from interviews.demo import seed_interviews
+from personas.demo import seed_personas
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Northwind Research"
@@ -34,8 +38,5 @@ def seed_demo() -> tuple[Organization, list[tuple[str, str, str]]]:
 
 def seed_demo_content(org: Organization) -> None:
     """Sample studies and transcripts; filled in by the apps that own them."""
-    from interviews.demo import seed_interviews
-    from personas.demo import seed_personas
-
     seed_interviews(org)
     seed_personas(org)

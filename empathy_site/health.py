@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from empathy_site.celery import app
+
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -21,8 +23,6 @@ def _database_answers() -> bool:
 def _broker_answers() -> bool:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True  # embedded mode: tasks run in-process, there is no broker to wait for
-    from empathy_site.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

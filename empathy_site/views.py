@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from empathy_site.tenancy.api.errors import api_bad_request, api_not_found, api_server_error
+from empathy_site.api.errors import api_bad_request, api_not_found, api_server_error
 from empathy_site.tenancy.models import Notification
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView

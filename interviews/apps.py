@@ -3,3 +3,26 @@ from django.apps import AppConfig
 
 class InterviewsConfig(AppConfig):
     name = "interviews"
+
+    def ready(self):
+        # What the lower layers need to know about interviews, told to them here (they never import this app).
+        from empathy_site.sync.registry import register_sync_type, register_webhook_events
+
+        from .api.evidence_serializers import HighlightSerializer, TagSerializer
+        from .api.serializers import InterviewSerializer, ParticipantSerializer, StudySerializer
+        from .models import Highlight, Interview, Participant, Study, Tag
+
+        register_sync_type("participant", model=Participant, serializer=ParticipantSerializer)
+        register_sync_type("study", model=Study, serializer=StudySerializer)
+        register_sync_type("interview", model=Interview, serializer=InterviewSerializer, prepare=lambda qs: (
+            qs.select_related("study").prefetch_related("attendances__participant")))
+        register_sync_type("tag", model=Tag, serializer=TagSerializer, prepare=lambda qs: qs.select_related("parent"))
+        register_sync_type("highlight", model=Highlight, serializer=HighlightSerializer, prepare=lambda qs: (
+            qs.select_related("interview", "start_utterance", "end_utterance", "participant").prefetch_related("tags")))
+        register_webhook_events("interview.ready", "interview.failed", "highlight.created", "participant.erased")
+
+        from empathy_site.tenancy.erasure import register_organization_eraser
+
+        from .services import original_files_eraser
+
+        register_organization_eraser(original_files_eraser)

@@ -4,7 +4,7 @@ from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import User
 
 from . import services
-from .models import Participant, SpeakerMapping, Study
+from .models import Highlight, Interview, Participant, SpeakerMapping, Study, Tag, Utterance
 
 STUDY = "Supplier onboarding 2026"
 DEMO_INTERVIEWER_EMAIL = "researcher@demo.example"
@@ -123,8 +123,6 @@ DEMO_HIGHLIGHTS = [
 
 
 def seed_evidence(org) -> None:
-    from .models import Highlight, Interview, Tag, Utterance
-
     with tenant_scope(org):
         if Tag.objects.exists() or Highlight.objects.exists():
             return

@@ -1,9 +1,11 @@
+"""Forms of the interviews web UI. They parse input; the services validate and save."""
+
 import json
 
 from django import forms
 
-from .models import Participant, Study, Tag
-from .search import ATTRIBUTE_FILTER_PATTERN, SearchFilters, split_attribute_filter
+from .models import Participant, PrivacyPolicy, Study, Tag
+from .selectors.search import ATTRIBUTE_FILTER_PATTERN, SearchFilters, split_attribute_filter
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -182,3 +184,19 @@ class SearchForm(forms.Form):
         if data.get("attribute"):
             filters.attribute_key, filters.attribute_value = split_attribute_filter(data["attribute"])
         return filters
+
+
+class PrivacyPolicyForm(forms.ModelForm):
+    class Meta:
+        model = PrivacyPolicy
+        fields = ["redaction_mode", "retention_enabled", "retention_months", "retention_action"]
+        labels = {
+            "redaction_mode": "Redact personal details",
+            "retention_enabled": "Apply the retention policy every day",
+            "retention_months": "Keep interviews for (months)",
+            "retention_action": "Then",
+        }
+
+    def _post_clean(self):
+        # The service validates (bounds, combinations) and saves; the form only parses input.
+        pass

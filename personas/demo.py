@@ -5,7 +5,7 @@ from empathy_site.tenancy.models import User
 from interviews.models import Highlight
 
 from . import services
-from .models import Persona
+from .models import Message, Persona
 
 PERSONA = "Cautious Procurement Lead"
 CLAIMS = [
@@ -48,8 +48,6 @@ DEMO_MESSAGES = [
 
 
 def seed_messages(persona) -> None:
-    from .models import Message
-
     if Message.objects.exists():
         return
     marketer = User.objects.filter(email="marketer@demo.example").first()

@@ -1,9 +1,14 @@
+"""Web forms for personas, claims, citations, the evidence policy and messages with their assumption check."""
+
 from django import forms
 
 from interviews.forms import AttributesField
 from interviews.models import Highlight
 
 from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Persona
+from .models.personas import AVATAR_PALETTE
+from .selectors import targetable_personas
+from .services import CheckAnswers
 
 
 class PersonaForm(forms.ModelForm):
@@ -12,10 +17,7 @@ class PersonaForm(forms.ModelForm):
     class Meta:
         model = Persona
         fields = ["name", "summary", "segment", "avatar_colour"]
-        widgets = {"avatar_colour": forms.Select(choices=[
-            ("#6366f1", "Indigo"), ("#0ea5e9", "Sky"), ("#10b981", "Green"), ("#f59e0b", "Amber"),
-            ("#ef4444", "Red"), ("#8b5cf6", "Violet"), ("#ec4899", "Pink"), ("#14b8a6", "Teal"),
-        ])}
+        widgets = {"avatar_colour": forms.Select(choices=AVATAR_PALETTE)}
         labels = {"avatar_colour": "Colour"}
 
     def validate_unique(self):
@@ -84,19 +86,21 @@ class MessageRevisionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_personas"].queryset = Persona.objects.exclude(status=Persona.Status.ARCHIVED).order_by("name")
+        self.fields["target_personas"].queryset = targetable_personas()
         self.fields["claims"].queryset = Claim.objects.select_related("persona")
         self.fields["highlights"].queryset = Highlight.objects.all()
 
-    def check_answers(self):
-        from .services import CheckAnswers
-
+    def check_answers(self) -> CheckAnswers:
         data = self.cleaned_data
         return CheckAnswers(
             basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
             predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
             claims=list(data["claims"]), highlights=list(data["highlights"]),
         )
+
+
+class MessageCreateForm(MessageMetaForm, MessageRevisionForm):
+    """A new message: its title and channel, and the first revision with its check."""
 
 
 class ApproveForm(forms.Form):

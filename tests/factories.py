@@ -1,8 +1,13 @@
-"""Factories. Sub-factories keep one organisation: a child always shares its parent's org."""
+"""Factories. Sub-factories keep one organisation: a child always shares its parent's org.
+
+With no `organization=` given, a factory uses the active tenant (`with in_org(org): StudyFactory()`),
+and only outside any tenant creates an organisation of its own.
+"""
 
 import factory
 from django.contrib.auth import get_user_model
 
+from empathy_site.tenancy.context import active_org_id
 from empathy_site.tenancy.models import Membership, Organization, Role
 
 PASSWORD = "correct-horse-battery"
@@ -31,10 +36,19 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
 
 
+def active_or_new_organization():
+    """An `organization` declaration: the active tenant's organisation, else a new one from OrganizationFactory."""
+    return factory.Maybe(
+        factory.LazyFunction(lambda: active_org_id() is not None),
+        yes_declaration=factory.LazyFunction(lambda: Organization.objects.get(pk=active_org_id())),
+        no_declaration=factory.SubFactory(OrganizationFactory),
+    )
+
+
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
 
-    organization = factory.SubFactory(OrganizationFactory)
+    organization = active_or_new_organization()
     user = factory.SubFactory(UserFactory)
     role = Role.RESEARCHER

@@ -34,7 +34,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import resolve
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -46,9 +46,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from empathy_site.api.base import ORG_HEADER
 from empathy_site.sync import webhooks
-from empathy_site.sync.models import WebhookDelivery, WebhookEndpoint
-from empathy_site.tenancy.api.base import ORG_HEADER
+from empathy_site.sync.models import WebhookDelivery
+from empathy_site.sync.registry import webhook_event_types
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.roles import scopes_allow
 from empathy_site.tenancy.services import api_key_create
@@ -56,6 +57,8 @@ from empathy_site.wsgi import application
 from interviews import services as interview_services
 from interviews.models import Interview, SpeakerMapping
 from personas import services as persona_services
+
+from .routes import as_openapi_path, walk_routes
 
 API_PREFIX = "/api/v1/"
 SCHEMA_URL = "/api/v1/schema/?format=json"
@@ -172,7 +175,7 @@ def build_objects(org):
     """One ready interview with utterances and one of everything that hangs off it; returns public ids by kind."""
     with tenant_scope(org):
         # First, so that the changes below queue deliveries to it (sent on commit: never, in a test transaction).
-        webhook = webhooks.endpoint_create(url=f"https://{WEBHOOK_HOST}/hooks", events=WebhookEndpoint.EVENTS)
+        webhook = webhooks.endpoint_create(url=f"https://{WEBHOOK_HOST}/hooks", events=webhook_event_types())
         participant = interview_services.participant_create(
             pseudonym="P-Dana", attributes={"role": "procurement"},
             consent_given_at=datetime(2025, 12, 1, tzinfo=UTC), consent_scope="marketing",
@@ -408,22 +411,6 @@ def test_the_run_fuzzes_query_parameters_and_headers():
     assert any(ORG_HEADER in (case.headers or {}) for case in created)
 
 
-def _routes(patterns=None, prefix=""):
-    for entry in patterns if patterns is not None else get_resolver().url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern):
-            yield route, entry
-
-
-def _as_openapi_path(route):
-    """Django's "api/v1/x/<uuid:id>/" and DRF's regex "api/v1/^x/(?P<id>[^/.]+)/$" -> "/api/v1/x/{id}/"."""
-    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route)
-    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
-    return "/" + route.replace("^", "").replace("$", "")
-
-
 def _allowed_methods(pattern):
     """The HTTP methods a route's view answers, from its viewset action map or its APIView handlers."""
     view = pattern.callback
@@ -446,8 +433,8 @@ def openapi(client):
 def test_every_api_route_is_in_the_schema(openapi):
     documented = openapi["paths"]
     routes = {}
-    for route, pattern in _routes():
-        path = _as_openapi_path(route)
+    for route, pattern in walk_routes():
+        path = as_openapi_path(route)
         if path.startswith(API_PREFIX) and path not in NOT_IN_SCHEMA:
             routes.setdefault(path, set()).update(_allowed_methods(pattern))
     assert len(routes) >= 20

@@ -20,6 +20,7 @@ from empathy_site.tenancy.context import tenant_scope
 from interviews import services as interview_services
 from interviews.models import Interview
 from personas import services as persona_services
+from tests.api_assertions import assert_error
 from tests.test_api_schema import SCHEMA_URL, build_objects, no_dns  # noqa: F401  (no_dns is a fixture)
 
 
@@ -124,12 +125,6 @@ def world(db, no_dns, alice):  # noqa: F811
     return ids, client, operations
 
 
-def _assert_error(response, status=400):
-    assert response.status_code == status, (response.status_code, response.content[:300])
-    error = response.json()["error"]
-    assert {"code", "message", "details"} <= set(error) and error["message"]
-
-
 def test_the_schema_lists_the_list_endpoints(world):
     _, _, operations = world
     paths = {op["path"] for op in operations}
@@ -159,15 +154,15 @@ def test_nul_bytes_in_any_query_parameter_are_a_400(world):
         for name in [*op["parameters"], "updated_since", "q", "undocumented"]:
             for value in NUL_VALUES:
                 response = client.get(_fill_path(op["path"], ids), {**base, name: value})
-                _assert_error(response)
+                assert_error(response, 400, "invalid")
         response = client.get(_fill_path(op["path"], ids), {**base, "a\x00b": "1"})
-        _assert_error(response)
+        assert_error(response, 400, "invalid")
 
 
 def test_nul_bytes_in_the_organisation_header_are_a_400(world, alice):
     client = APIClient()
     client.force_login(alice.user)
-    _assert_error(client.get("/api/v1/participants/", HTTP_X_ORGANIZATION=f"{alice.org.slug}\x00"))
+    assert_error(client.get("/api/v1/participants/", HTTP_X_ORGANIZATION=f"{alice.org.slug}\x00"), 400, "invalid")
 
 
 def test_nul_bytes_in_a_path_segment_are_a_4xx(world):
@@ -187,7 +182,7 @@ def test_updated_since_out_of_range_is_a_400(world):
     for op in lists:
         for value in HOSTILE_UPDATED_SINCE:
             response = client.get(_fill_path(op["path"], ids), {"updated_since": value})
-            _assert_error(response)
+            assert_error(response, 400, "invalid")
             assert "updated_since" in response.json()["error"]["details"], (op["path"], value)
 
 
@@ -204,7 +199,7 @@ def test_malformed_cursors_are_a_400(world):
     for op in lists:
         for cursor in HOSTILE_CURSORS:
             response = client.get(_fill_path(op["path"], ids), {**_base_query(op["parameters"]), "cursor": cursor})
-            _assert_error(response)
+            assert_error(response, 400, "invalid")
 
 
 def test_cursors_we_hand_out_still_work(world, alice):
@@ -231,7 +226,7 @@ def test_bad_numbers_in_numeric_parameters_are_a_400(world):
         for name in numeric:
             for value in [*HOSTILE_NUMBERS, "501", "100000"]:
                 response = client.get(_fill_path(op["path"], ids), {**_base_query(op["parameters"]), name: value})
-                _assert_error(response)
+                assert_error(response, 400, "invalid")
                 checked += 1
     assert checked > 100
 
@@ -241,26 +236,22 @@ def test_a_body_over_the_limit_is_a_413_in_the_error_format(world):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     big_json = json.dumps({"pseudonym": "P-big", "attributes": {"notes": "x" * (limit + 10)}})
     response = client.post("/api/v1/participants/", big_json, content_type="application/json")
-    _assert_error(response, 413)
-    assert response.json()["error"]["code"] == "too_large"
+    assert_error(response, 413, "too_large")
 
     response = client.post("/api/v1/participants/", "pseudonym=P-big&name=" + "x" * (limit + 10),
                            content_type="application/x-www-form-urlencoded")
-    _assert_error(response, 413)
-    assert response.json()["error"]["code"] == "too_large"
+    assert_error(response, 413, "too_large")
 
     too_many = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 5))
     response = client.post("/api/v1/participants/", too_many, content_type="application/x-www-form-urlencoded")
-    _assert_error(response, 413)
-    assert response.json()["error"]["code"] == "too_large"
+    assert_error(response, 413, "too_large")
 
 
 def test_a_multipart_field_over_the_limit_is_a_413(world):
     _, client, _ = world
     response = client.post("/api/v1/studies/", {"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)},
                            format="multipart")
-    _assert_error(response, 413)
-    assert response.json()["error"]["code"] == "too_large"
+    assert_error(response, 413, "too_large")
 
 
 # Attribute and segment filters: a literal key, never an ORM lookup --------------------------------------
@@ -292,7 +283,7 @@ def test_search_attribute_filter_never_reaches_the_orm_as_a_lookup(odd_keys, att
     response = client.get("/api/v1/search/", {"q": "vendors", "attribute": attribute})
     assert response.status_code in (200, 400), response.content[:300]
     if response.status_code == 400:
-        _assert_error(response)
+        assert_error(response, 400, "invalid")
 
 
 @pytest.mark.parametrize("key,value,found", [

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "django_ratelimit",
     "empathy_site.tenancy",
+    "empathy_site.api",
     "empathy_site.sync",
     "interviews",
     "personas",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client address for audit records, so services need no `request` argument.
+    "empathy_site.tenancy.audit.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -207,16 +210,16 @@ INTERVIEW_CLAIM_TIMEOUT_SECONDS = _int_between("INTERVIEW_CLAIM_TIMEOUT_SECONDS"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "empathy_site.tenancy.api.authentication.ApiKeyAuthentication",
-        "empathy_site.tenancy.api.authentication.SessionAuthentication",
+        "empathy_site.api.authentication.ApiKeyAuthentication",
+        "empathy_site.api.authentication.SessionAuthentication",
     ],
     # Deny by default: every view states what it allows.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "empathy_site.tenancy.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "empathy_site.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "empathy_site.tenancy.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "empathy_site.tenancy.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "empathy_site.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "empathy_site.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -230,7 +233,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "DEFAULT_GENERATOR_CLASS": "empathy_site.tenancy.api.base.SchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "empathy_site.api.base.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
         "InterviewStatusEnum": "interviews.models.transcripts.Interview.Status",
         "PersonaStatusEnum": "personas.models.personas.Persona.Status",

@@ -8,11 +8,11 @@ Bulk writes that bypass signals call `record_changes` themselves.
 
 import contextlib
 from contextvars import ContextVar
-from functools import cache
 
 from django.db.models.signals import post_delete, post_save
 
-from .registry import sync_types
+from .models import ChangeEvent
+from .registry import on_register, type_of
 
 _connected = False
 _suppressed: ContextVar[bool] = ContextVar("change_capture_suppressed", default=False)
@@ -29,9 +29,7 @@ def capture_suppressed():
 
 
 def record_change(instance, action: str) -> None:
-    from .models import ChangeEvent
-
-    object_type = _type_by_model().get(type(instance))
+    object_type = type_of(type(instance))
     if object_type is None or _suppressed.get():
         return
     ChangeEvent.unscoped.create(
@@ -41,21 +39,13 @@ def record_change(instance, action: str) -> None:
 
 def record_changes(model, public_ids, *, organization_id: int, action: str = "updated") -> None:
     """For queryset.update() and bulk writes, which send no signals."""
-    from .models import ChangeEvent
-
-    object_type = _type_by_model().get(model)
+    object_type = type_of(model)
     if object_type is None:
         return
     ChangeEvent.unscoped.bulk_create([
         ChangeEvent(organization_id=organization_id, object_type=object_type, object_id=public_id, action=action)
         for public_id in public_ids
     ])
-
-
-@cache
-def _type_by_model():
-    # Called on every save of a syncable model: built once.
-    return {model: name for name, (model, _, _) in sync_types().items()}
 
 
 def _saved(sender, instance, created, raw=False, **kwargs):
@@ -67,11 +57,16 @@ def _deleted(sender, instance, **kwargs):
     record_change(instance, "deleted")
 
 
+def _connect_model(entry) -> None:
+    model = entry.model
+    post_save.connect(_saved, sender=model, dispatch_uid=f"sync-save-{model._meta.label}")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=f"sync-delete-{model._meta.label}")
+
+
 def connect() -> None:
+    """Capture saves and deletes of every syncable model, including those the domain apps register later."""
     global _connected
     if _connected:
         return
-    for model, _, _ in sync_types().values():
-        post_save.connect(_saved, sender=model, dispatch_uid=f"sync-save-{model._meta.label}")
-        post_delete.connect(_deleted, sender=model, dispatch_uid=f"sync-delete-{model._meta.label}")
+    on_register(_connect_model)
     _connected = True

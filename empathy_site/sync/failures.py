@@ -7,7 +7,11 @@ that catch a failure themselves so that their object ends in a readable state
 
 import logging
 
+from django.utils import timezone
+
+from empathy_site.celery import app
 from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.models import User
 
 from .models import FailedTask
 
@@ -27,3 +31,14 @@ def failed_task_record(*, organization_id: int, task_name: str, args: list, exce
             )
     except Exception:
         logger.exception("Could not record the failure of %s%s", task_name, tuple(args))
+
+
+def failed_task_replay(*, failed_task: FailedTask, by: User | None = None) -> bool:
+    """Queue the task again with the same args and mark the record replayed; False when the task no longer exists."""
+    task = app.tasks.get(failed_task.task_name)
+    if task is None:
+        return False
+    task.apply_async(args=failed_task.args)
+    failed_task.replayed_at = timezone.now()
+    failed_task.save(update_fields=["replayed_at"])
+    return True

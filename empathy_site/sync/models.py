@@ -42,32 +42,8 @@ class ChangeEvent(TenantModel):
         return f"{self.action} {self.object_type} {self.object_id}"
 
 
-class IdempotencyRecord(TenantModel):
-    """The first response to a POST with an Idempotency-Key, replayed for 24 hours."""
-
-    principal = models.CharField(max_length=80)  # "key:<api key id>" or "user:<user id>"
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta(TenantModel.Meta):
-        constraints = [
-            *TenantModel.Meta.constraints,
-            models.UniqueConstraint(fields=["organization", "principal", "key"], name="idempotency_key_uniq"),
-        ]
-
-    def __str__(self):
-        return f"{self.principal} {self.key}"
-
-
 class WebhookEndpoint(TenantModel):
-    EVENTS = [
-        "interview.ready", "interview.failed", "highlight.created", "persona.published", "persona.needs_review",
-        "message.approved", "participant.erased",
-    ]
-
+    # `events` holds names the domain apps registered (registry.webhook_event_types()).
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list)

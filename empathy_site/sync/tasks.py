@@ -11,11 +11,14 @@ from celery.signals import task_failure
 from django.conf import settings
 from django.utils import timezone
 
+from empathy_site.api import idempotency
 from empathy_site.celery import app, tenant_task
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import Organization
 
-from . import idempotency, webhooks
+from . import webhooks
+from .failures import failed_task_record
+from .selectors import deliveries_due_exist
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def webhooks_sweep_task() -> int:
     for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
         try:
             with tenant_scope(org_id):
-                due = webhooks.has_due()
+                due = deliveries_due_exist()
             if due:
                 webhooks_deliver_task.delay(org_id)
                 queued += 1
@@ -67,8 +70,6 @@ def prune_sweep_task() -> int:
 @task_failure.connect
 def _record_failed_task(sender=None, task_id=None, exception=None, args=None, kwargs=None, **extra):
     """A task that failed for good becomes a record an admin can see and replay."""
-    from .failures import failed_task_record
-
     request = getattr(sender, "request", None)
     retried_for = tuple(getattr(sender, "autoretry_for", ()) or ())
     if request is not None and getattr(sender, "max_retries", None) is not None and request.retries < sender.max_retries \

@@ -1,3 +1,5 @@
+"""Web pages of the sync app: webhooks and failed tasks, under /o/<org-slug>/settings/."""
+
 from django.urls import path
 
 from . import views

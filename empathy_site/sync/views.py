@@ -2,57 +2,55 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 
+from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, ServiceFormView
 
-from . import webhooks
+from . import selectors, webhooks
+from .failures import failed_task_replay
 from .models import FailedTask, WebhookDelivery, WebhookEndpoint
+from .registry import webhook_event_types
 
 
 class EndpointForm(forms.Form):
     url = forms.URLField(label="Endpoint URL", max_length=500, assume_scheme="https")
     description = forms.CharField(max_length=200, required=False)
-    events = forms.MultipleChoiceField(choices=[(e, e) for e in WebhookEndpoint.EVENTS], widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(choices=lambda: [(e, e) for e in webhook_event_types()],
+                                       widget=forms.CheckboxSelectMultiple)
 
 
-class WebhooksView(OrgView):
+class WebhooksView(ServiceFormView):
     read_permission = write_permission = Perm.MANAGE_ORG
+    form_class = EndpointForm
 
     def get(self, request, form=None, created=None, status=200):
-        endpoints = WebhookEndpoint.objects.order_by("-created_at")
         return render(request, "sync/webhooks.html", {
-            "endpoints": endpoints, "form": form or EndpointForm(), "created": created,
-            "failed_tasks": FailedTask.objects.filter(replayed_at__isnull=True)[:20],
+            "endpoints": selectors.webhook_endpoints(), "form": form or EndpointForm(), "created": created,
+            "failed_tasks": selectors.failed_tasks_to_replay(),
         }, status=status)
 
-    def post(self, request):
-        form = EndpointForm(request.POST)
-        if form.is_valid():
-            try:
-                endpoint = webhooks.endpoint_create(by=request.user, **form.cleaned_data)
-                # Rendered, not redirected: the secret is shown once and never stored in a session.
-                return self.get(request, created=endpoint)
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-        return self.get(request, form=form, status=400)
+    def perform(self, form):
+        data = form.cleaned_data
+        return webhooks.endpoint_create(
+            url=data["url"], events=data["events"], description=data["description"], by=self.request.user)
+
+    def success_response(self, endpoint):
+        # Rendered, not redirected: the secret is shown once and never stored in a session.
+        return self.get(self.request, created=endpoint)
 
 
 class WebhookDetailView(OrgView):
     read_permission = write_permission = Perm.MANAGE_ORG
 
     def get(self, request, webhook_id):
-        endpoint = get_object_or_404(WebhookEndpoint, public_id=webhook_id)
-        deliveries = (WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
-                      .prefetch_related("attempt_log").order_by("-created_at")[:50])
+        endpoint = resolve_one(WebhookEndpoint, webhook_id)
+        deliveries = selectors.endpoint_deliveries(endpoint=endpoint, limit=50)
         return render(request, "sync/webhook_detail.html", {"endpoint": endpoint, "deliveries": deliveries})
 
     def post(self, request, webhook_id):
-        endpoint = get_object_or_404(WebhookEndpoint, public_id=webhook_id)
+        endpoint = resolve_one(WebhookEndpoint, webhook_id)
         if request.POST.get("delete"):
             webhooks.endpoint_delete(endpoint=endpoint, by=request.user)
             messages.success(request, "Endpoint deleted.")
@@ -67,7 +65,7 @@ class DeliveryReplayView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, delivery_id):
-        delivery = get_object_or_404(WebhookDelivery.objects.select_related("endpoint"), public_id=delivery_id)
+        delivery = resolve_one(WebhookDelivery.objects.select_related("endpoint"), delivery_id)
         webhooks.delivery_replay(delivery=delivery, by=request.user)
         messages.success(request, "Queued to be sent again.")
         return redirect("webhook_detail", org_slug=self.organization.slug, webhook_id=delivery.endpoint.public_id)
@@ -78,17 +76,9 @@ class FailedTaskReplayView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, failed_task_id):
-        from empathy_site.celery import app
-
-        failed = get_object_or_404(FailedTask, public_id=failed_task_id)
-        task = app.tasks.get(failed.task_name)
-        if task is None:
+        failed = resolve_one(FailedTask, failed_task_id)
+        if failed_task_replay(failed_task=failed, by=request.user):
+            messages.success(request, f"{failed.task_name} queued again.")
+        else:
             messages.error(request, f"{failed.task_name} no longer exists; nothing to run.")
-            return redirect("webhooks", org_slug=self.organization.slug)
-        task.apply_async(args=failed.args)
-        failed.replayed_at = timezone.now()
-        failed.save(update_fields=["replayed_at"])
-        messages.success(request, f"{failed.task_name} queued again.")
         return redirect("webhooks", org_slug=self.organization.slug)
-
-

@@ -7,6 +7,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
+        # Imported in ready(): they need the app registry loaded.
         from django.db.models.signals import post_migrate
 
         from . import rls, signals  # noqa: F401

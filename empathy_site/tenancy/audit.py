@@ -1,10 +1,18 @@
-"""Writing the audit log. One function, so every record has the same shape."""
+"""Writing the audit log. One function, so every record has the same shape.
 
+The client address comes from the request context (RequestContextMiddleware sets it
+for every web and API request), so services never take a `request` argument.
+"""
+
+import contextlib
 import ipaddress
+from contextvars import ContextVar
 
 from django.conf import settings
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent, Organization, User
+
+__all__ = ["AuditAction", "audit_record", "client_ip", "request_context", "RequestContextMiddleware"]
 
 
 def _address(text: str) -> str | None:
@@ -36,32 +44,55 @@ def client_ip(request) -> str | None:
     return _address(hops[-proxies]) or remote_addr
 
 
+# The client address of the request being served; None in tasks and commands.
+_client_address: ContextVar[str | None] = ContextVar("audit_client_address", default=None)
+
+
+@contextlib.contextmanager
+def request_context(request):
+    """Remember the request's client address for the audit records written while serving it."""
+    token = _client_address.set(client_ip(request))
+    try:
+        yield
+    finally:
+        _client_address.reset(token)
+
+
+class RequestContextMiddleware:
+    """Early in the stack, so everything below (views, API, services) writes audit records with the address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_context(request):
+            return self.get_response(request)
+
+
 def audit_record(
     *,
-    action: str,
-    organization=None,
-    actor=None,
+    action: AuditAction,
+    organization: Organization | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     target=None,
     target_label: str = "",
-    request=None,
     details: dict | None = None,
 ) -> AuditEvent:
+    """Record what happened. The client address comes from the request being served (request_context)."""
     target_type = target_id = ""
     if target is not None:
         target_type = type(target).__name__.lower()
         target_id = str(getattr(target, "public_id", None) or target.pk)
         target_label = target_label or str(target)
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
     return AuditEvent.objects.create(
         organization=organization,
-        actor=actor if actor is not None and hasattr(actor, "email") else None,
+        actor=actor,
         actor_label=actor_label or (str(actor) if actor is not None else ""),
         action=action,
         target_type=target_type,
         target_id=target_id,
         target_label=target_label[:200],
-        ip_address=client_ip(request),
+        ip_address=_client_address.get(),
         details=details or {},
     )

@@ -1,3 +1,5 @@
+"""Forms of the sign-in, invitation, member and API-key pages."""
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm

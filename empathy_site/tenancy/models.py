@@ -125,6 +125,41 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit log records; the audit page shows these labels."""
+
+    # A person's sign-ins, recorded with no organisation.
+    LOGIN = "login", "Login"
+    LOGOUT = "logout", "Logout"
+    LOGIN_FAILED = "login_failed", "Login failed"
+    # The organisation and who is in it.
+    ORGANIZATION_CREATED = "organization_created", "Organisation created"
+    ORGANIZATION_DELETED = "organization_deleted", "Organisation deleted"
+    MEMBER_ADDED = "member_added", "Member added"
+    MEMBER_INVITED = "member_invited", "Member invited"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation withdrawn"
+    # Access from outside.
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    WEBHOOK_CREATED = "webhook_created", "Webhook created"
+    WEBHOOK_DELETED = "webhook_deleted", "Webhook deleted"
+    # Research data and policies.
+    PARTICIPANT_DELETED = "participant_deleted", "Participant deleted"
+    PARTICIPANT_ERASED = "participant_erased", "Participant erased"
+    PARTICIPANT_EXPORTED = "participant_exported", "Participant data exported"
+    STUDY_DELETED = "study_deleted", "Study deleted"
+    INTERVIEW_DELETED = "interview_deleted", "Interview deleted"
+    TAG_MERGED = "tag_merged", "Tag merged"
+    TAG_DELETED = "tag_deleted", "Tag deleted"
+    PRIVACY_POLICY_CHANGED = "privacy_policy_changed", "Privacy policy changed"
+    EVIDENCE_POLICY_CHANGED = "evidence_policy_changed", "Evidence policy changed"
+    PERSONA_DELETED = "persona_deleted", "Persona deleted"
+    MESSAGE_OVERRIDE_APPROVED = "message_override_approved", "Message approved despite the evidence policy"
+
+
 class AuditEvent(models.Model):
     """Security-relevant actions. Never holds the content of what it describes."""
 
@@ -133,7 +168,7 @@ class AuditEvent(models.Model):
     )
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=60)
+    action = models.CharField(max_length=60, choices=AuditAction.choices)
     target_type = models.CharField(max_length=60, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=200, blank=True)

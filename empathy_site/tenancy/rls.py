@@ -8,13 +8,13 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections
 
+from .models import TenantModel
+
 POLICY_NAME = "tenant_isolation"
 ORG_SETTING = "NULLIF(current_setting('app.org_id', true), '')::bigint"
 
 
 def tenant_models():
-    from .models import TenantModel
-
     return [
         model
         for model in apps.get_models()
@@ -24,8 +24,6 @@ def tenant_models():
 
 def same_org_foreign_keys(model):
     """(field, target model) for each FK from a tenant model to another tenant model."""
-    from .models import TenantModel
-
     for field in model._meta.concrete_fields:
         if field.is_relation and field.many_to_one and field.name != "organization":
             target = field.related_model

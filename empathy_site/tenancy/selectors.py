@@ -3,22 +3,25 @@
 import uuid
 from string import hexdigits
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .context import tenant_scope
-from .models import ApiKey, AuditEvent, Invitation, Membership, Organization
+from .models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
 
 
-def membership_get(*, user, organization: Organization) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Membership.objects.filter(user=user, organization=organization).first()
+def is_member(*, user: User | None, organization: Organization | int) -> bool:
+    """Whether `user` belongs to `organization` (or the organisation with that id): the one membership check."""
+    if user is None or not user.is_authenticated:
+        return False
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return Membership.objects.filter(organization_id=organization_id, user=user).exists()
 
 
 def membership_get_by_slug(*, user, slug: str) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
+    """The signed-in person's membership of the organisation a URL or header names by slug, or None:
+    "not a member" and "no such organisation" look the same to the caller."""
+    if not user.is_authenticated:
         return None
     return Membership.objects.select_related("organization").filter(user=user, organization__slug=slug).first()
 
@@ -61,7 +64,7 @@ def invitation_by_token_outside_any_org(*, raw_token: str) -> Invitation | None:
 
 def user_with_email_exists(*, email: str) -> bool:
     """Only for the invited person's own page: never answer this to an organisation."""
-    return get_user_model().objects.filter(email__iexact=email).exists()
+    return User.objects.filter(email__iexact=email).exists()
 
 
 def organization_api_keys(*, organization: Organization):

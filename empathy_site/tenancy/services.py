@@ -5,17 +5,14 @@ import secrets
 import zlib
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .audit import audit_record
+from .audit import AuditAction, audit_record
 from .context import tenant_scope
-from .models import ApiKey, Invitation, Membership, Organization, Role
+from .models import ApiKey, Invitation, Membership, Organization, Role, User
 from .roles import API_KEY_SCOPES
-
-User = get_user_model()
 
 # Keys look like emp_<30 random base62><6 base62 CRC32 of the random part>.
 # The fixed prefix and the checksum let secret scanners recognise a leaked key
@@ -51,7 +48,7 @@ def api_key_hash(raw_key: str) -> str:
 
 
 @transaction.atomic
-def organization_create(*, slug: str, name: str, owner=None) -> Organization:
+def organization_create(*, slug: str, name: str, owner: User | None = None) -> Organization:
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"An organisation with the address “{slug}” already exists."})
     org = Organization(slug=slug, name=name)
@@ -59,11 +56,11 @@ def organization_create(*, slug: str, name: str, owner=None) -> Organization:
     org.save()
     if owner is not None:
         Membership.objects.create(organization=org, user=owner, role=Role.ADMIN)
-        audit_record(action="organization_created", organization=org, actor=owner, target=org)
+        audit_record(action=AuditAction.ORGANIZATION_CREATED, organization=org, actor=owner, target=org)
     return org
 
 
-def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> tuple:
+def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> tuple[User, bool]:
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
@@ -73,7 +70,7 @@ def user_get_or_create(*, email: str, password: str | None = None, full_name: st
 
 
 @transaction.atomic
-def membership_set(*, organization: Organization, user, role: str, by=None, request=None) -> Membership:
+def membership_set(*, organization: Organization, user: User, role: str, by: User | None = None) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”. Choose one of {', '.join(Role.values)}."})
     membership, created = Membership.objects.select_for_update().get_or_create(
@@ -81,8 +78,7 @@ def membership_set(*, organization: Organization, user, role: str, by=None, requ
     )
     if created:
         audit_record(
-            action="member_added", organization=organization, actor=by, target=user,
-            request=request, details={"role": role},
+            action=AuditAction.MEMBER_ADDED, organization=organization, actor=by, target=user, details={"role": role},
         )
         return membership
     if membership.role != role:
@@ -91,8 +87,8 @@ def membership_set(*, organization: Organization, user, role: str, by=None, requ
         membership.role = role
         membership.save(update_fields=["role"])
         audit_record(
-            action="role_changed", organization=organization, actor=by, target=user,
-            request=request, details={"from": old, "to": role},
+            action=AuditAction.ROLE_CHANGED, organization=organization, actor=by, target=user,
+            details={"from": old, "to": role},
         )
     return membership
 
@@ -106,12 +102,12 @@ def _refuse_removing_last_admin(membership: Membership, *, new_role: str | None)
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by=None, request=None) -> None:
+def membership_remove(*, membership: Membership, by: User | None = None) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _refuse_removing_last_admin(membership, new_role=None)
     audit_record(
-        action="member_removed", organization=membership.organization, actor=by,
-        target=membership.user, request=request, details={"role": membership.role},
+        action=AuditAction.MEMBER_REMOVED, organization=membership.organization, actor=by,
+        target=membership.user, details={"role": membership.role},
     )
     membership.delete()
 
@@ -128,7 +124,9 @@ class InvitationUnusable(Exception):
         self.status = status
 
 
-def invitation_create(*, organization: Organization, email: str, role: str, by=None, request=None):
+def invitation_create(
+    *, organization: Organization, email: str, role: str, by: User | None = None
+) -> tuple[Invitation, str]:
     """Returns (Invitation, raw_token). The raw token exists only in this return value.
 
     Whether an account with this email exists anywhere is deliberately not looked
@@ -149,17 +147,17 @@ def invitation_create(*, organization: Organization, email: str, role: str, by=N
             email=email,
             role=role,
             token_hash=Invitation.hash_token(raw_token),
-            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_by=by,
             expires_at=timezone.now() + INVITATION_VALID_FOR,
         )
         audit_record(
-            action="member_invited", organization=organization, actor=by, target=invitation,
-            request=request, details={"role": role},
+            action=AuditAction.MEMBER_INVITED, organization=organization, actor=by, target=invitation,
+            details={"role": role},
         )
     return invitation, raw_token
 
 
-def invitation_revoke(*, invitation: Invitation, by=None, request=None) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, by: User | None = None) -> Invitation:
     with tenant_scope(invitation.organization):
         revoked = Invitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
@@ -170,13 +168,12 @@ def invitation_revoke(*, invitation: Invitation, by=None, request=None) -> Invit
                 raise ValidationError(f"{invitation.email} has already accepted. Remove them from the members instead.")
             return invitation
         audit_record(
-            action="invitation_revoked", organization=invitation.organization, actor=by, target=invitation,
-            request=request,
+            action=AuditAction.INVITATION_REVOKED, organization=invitation.organization, actor=by, target=invitation,
         )
     return invitation
 
 
-def _invitation_claim(invitation: Invitation, *, user=None) -> None:
+def _invitation_claim(invitation: Invitation, *, user: User | None = None) -> None:
     """Marks the invitation used, in one conditional UPDATE: of concurrent acceptances exactly one wins.
 
     Precondition: the caller runs in tenant_scope(invitation.organization), and the
@@ -191,28 +188,28 @@ def _invitation_claim(invitation: Invitation, *, user=None) -> None:
         raise InvitationUnusable(invitation.status)
 
 
-def _invitation_join(invitation: Invitation, *, user, request=None) -> Membership:
+def _invitation_join(invitation: Invitation, *, user: User) -> Membership:
     # Already a member (joined another way meanwhile): the role they have stays.
     membership, _ = Membership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
     audit_record(
-        action="invitation_accepted", organization=invitation.organization, actor=user, target=invitation,
-        request=request, details={"role": membership.role},
+        action=AuditAction.INVITATION_ACCEPTED, organization=invitation.organization, actor=user, target=invitation,
+        details={"role": membership.role},
     )
     return membership
 
 
-def invitation_accept(*, invitation: Invitation, user, request=None) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """The signed-in person joins; only the account with the invited email may."""
     if user.email.lower() != invitation.email.lower():
         raise ValidationError("This invitation was sent to another email address than the one you are signed in with.")
     with tenant_scope(invitation.organization):
         _invitation_claim(invitation, user=user)
-        return _invitation_join(invitation, user=user, request=request)
+        return _invitation_join(invitation, user=user)
 
 
-def invitation_accept_with_new_account(*, invitation: Invitation, full_name: str, password: str, request=None):
+def invitation_accept_with_new_account(*, invitation: Invitation, full_name: str, password: str) -> User:
     """Creates the invited email's account and joins. Returns the new user."""
     taken = "An account with this email already exists. Sign in with it to accept the invitation."
     with tenant_scope(invitation.organization):
@@ -229,12 +226,14 @@ def invitation_accept_with_new_account(*, invitation: Invitation, full_name: str
             raise ValidationError(taken) from error
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
         invitation.accepted_by = user
-        _invitation_join(invitation, user=user, request=request)
+        _invitation_join(invitation, user=user)
     return user
 
 
 @transaction.atomic
-def api_key_create(*, organization: Organization, name: str, scopes: list[str], by=None, request=None):
+def api_key_create(
+    *, organization: Organization, name: str, scopes: list[str], by: User | None = None
+) -> tuple[ApiKey, str]:
     """Returns (ApiKey, raw_key). The raw key exists only in this return value."""
     scopes = sorted(set(scopes))
     unknown = [s for s in scopes if s not in API_KEY_SCOPES]
@@ -251,21 +250,20 @@ def api_key_create(*, organization: Organization, name: str, scopes: list[str], 
         last_four=raw_key[-4:],
         key_hash=api_key_hash(raw_key),
         scopes=scopes,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=by,
     )
     audit_record(
-        action="api_key_created", organization=organization, actor=by, target=key,
-        request=request, details={"scopes": scopes},
+        action=AuditAction.API_KEY_CREATED, organization=organization, actor=by, target=key, details={"scopes": scopes},
     )
     return key, raw_key
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, by=None, request=None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, by: User | None = None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_record(action="api_key_revoked", organization=api_key.organization, actor=by, target=api_key, request=request)
+        audit_record(action=AuditAction.API_KEY_REVOKED, organization=api_key.organization, actor=by, target=api_key)
     return api_key
 
 

@@ -1,3 +1,5 @@
+"""Sign-in, invitations, and the admin pages for members, API keys and the audit log."""
+
 import ipaddress
 
 from django.conf import settings
@@ -8,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
@@ -20,6 +22,7 @@ from . import services
 from .audit import client_ip
 from .context import tenant_scope
 from .forms import ApiKeyCreateForm, InvitationCreateForm, InvitationSignupForm, LoginForm, MemberRoleForm
+from .lookups import resolve_one
 from .models import ApiKey, Invitation, Membership
 from .roles import Perm
 from .selectors import (
@@ -31,7 +34,7 @@ from .selectors import (
     user_memberships,
     user_with_email_exists,
 )
-from .web import OrgView, add_service_errors
+from .web import OrgView, ServiceFormView, add_service_errors
 
 
 def _login_account_rate(group, request):
@@ -100,10 +103,15 @@ def home(request):
     return render(request, "tenancy/choose_org.html", {"memberships": memberships})
 
 
-class MembersView(OrgView):
-    read_permission = write_permission = Perm.MANAGE_ORG
+class MembersView(ServiceFormView):
+    """Members and pending invitations; a POST invites, with the same answer whether or not the email
+    has an account anywhere."""
 
-    def get(self, request, form=None, new_invitation=None):
+    read_permission = write_permission = Perm.MANAGE_ORG
+    form_class = InvitationCreateForm
+    error_status = 200  # the page with the form's errors, as it has always answered
+
+    def get(self, request, form=None, new_invitation=None, status=200):
         return render(
             request,
             "tenancy/members.html",
@@ -114,24 +122,20 @@ class MembersView(OrgView):
                 "role_form": MemberRoleForm(),
                 "new_invitation": new_invitation,
             },
+            status=status,
         )
 
-    def post(self, request):
-        """Invites; the answer is the same whether or not the email has an account anywhere."""
-        form = InvitationCreateForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, form=form)
-        try:
-            invitation, raw_token = services.invitation_create(
-                organization=self.organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                by=request.user, request=request,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.get(request, form=form)
-        link = request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
+    def perform(self, form):
+        return services.invitation_create(
+            organization=self.organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+            by=self.request.user,
+        )
+
+    def success_response(self, result):
+        invitation, raw_token = result
+        link = self.request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
         # Rendered, not redirected: the link is a credential and must never sit in a session or URL.
-        return self.get(request, new_invitation={"invitation": invitation, "link": link})
+        return self.get(self.request, new_invitation={"invitation": invitation, "link": link})
 
 
 class InvitationRevokeView(OrgView):
@@ -139,9 +143,9 @@ class InvitationRevokeView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, invitation_id):
-        invitation = get_object_or_404(Invitation, organization=self.organization, public_id=invitation_id)
+        invitation = resolve_one(Invitation, invitation_id)
         try:
-            services.invitation_revoke(invitation=invitation, by=request.user, request=request)
+            services.invitation_revoke(invitation=invitation, by=request.user)
             messages.success(request, f"The invitation for {invitation.email} is withdrawn. Its link no longer works.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -197,7 +201,7 @@ class InvitationAcceptView(View):
             if request.user.email.lower() != invitation.email.lower():
                 return self._page(request, "wrong_account", status=403)
             try:
-                services.invitation_accept(invitation=invitation, user=request.user, request=request)
+                services.invitation_accept(invitation=invitation, user=request.user)
             except services.InvitationUnusable as error:
                 return self._unusable(request, error.status)
             return self._joined(request)
@@ -213,7 +217,7 @@ class InvitationAcceptView(View):
         try:
             user = services.invitation_accept_with_new_account(
                 invitation=invitation, full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password"], request=request,
+                password=form.cleaned_data["password"],
             )
         except services.InvitationUnusable as error:
             return self._unusable(request, error.status)
@@ -234,13 +238,13 @@ class MemberRoleView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, user_id):
-        membership = get_object_or_404(Membership, organization=self.organization, user__public_id=user_id)
+        membership = resolve_one(Membership, user_id, lookup="user__public_id")
         form = MemberRoleForm(request.POST)
         if form.is_valid():
             try:
                 services.membership_set(
                     organization=self.organization, user=membership.user, role=form.cleaned_data["role"],
-                    by=request.user, request=request,
+                    by=request.user,
                 )
                 messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
             except ValidationError as error:
@@ -255,19 +259,21 @@ class MemberRemoveView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, user_id):
-        membership = get_object_or_404(Membership, organization=self.organization, user__public_id=user_id)
+        membership = resolve_one(Membership, user_id, lookup="user__public_id")
         try:
-            services.membership_remove(membership=membership, by=request.user, request=request)
+            services.membership_remove(membership=membership, by=request.user)
             messages.success(request, f"{membership.user.email} no longer has access.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("members", org_slug=self.organization.slug)
 
 
-class ApiKeysView(OrgView):
+class ApiKeysView(ServiceFormView):
     read_permission = write_permission = Perm.MANAGE_ORG
+    form_class = ApiKeyCreateForm
+    error_status = 200  # the page with the form's errors, as it has always answered
 
-    def get(self, request, form=None, new_key=None):
+    def get(self, request, form=None, new_key=None, status=200):
         return render(
             request,
             "tenancy/api_keys.html",
@@ -276,18 +282,19 @@ class ApiKeysView(OrgView):
                 "form": form or ApiKeyCreateForm(),
                 "new_key": new_key,
             },
+            status=status,
         )
 
-    def post(self, request):
-        form = ApiKeyCreateForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, form=form)
-        key, raw_key = services.api_key_create(
+    def perform(self, form):
+        return services.api_key_create(
             organization=self.organization, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-            by=request.user, request=request,
+            by=self.request.user,
         )
+
+    def success_response(self, result):
+        key, raw_key = result
         # Rendered, not redirected: the raw key must never sit in a session or URL.
-        return self.get(request, new_key={"key": key, "raw": raw_key})
+        return self.get(self.request, new_key={"key": key, "raw": raw_key})
 
 
 class ApiKeyRevokeView(OrgView):
@@ -295,8 +302,8 @@ class ApiKeyRevokeView(OrgView):
     http_method_names = ["post"]
 
     def post(self, request, key_id):
-        key = get_object_or_404(ApiKey, organization=self.organization, public_id=key_id)
-        services.api_key_revoke(api_key=key, by=request.user, request=request)
+        key = resolve_one(ApiKey, key_id)
+        services.api_key_revoke(api_key=key, by=request.user)
         messages.success(request, f"Key “{key.name}” revoked. Calls with it now get 401.")
         return redirect("api_keys", org_slug=self.organization.slug)
 
@@ -307,7 +314,3 @@ class AuditLogView(OrgView):
     def get(self, request):
         page = Paginator(organization_audit_events(organization=self.organization), 50).get_page(request.GET.get("page"))
         return render(request, "tenancy/audit.html", {"page": page})
-
-
-def org_url(org, name, **kwargs):
-    return reverse(name, kwargs={"org_slug": org.slug, **kwargs})

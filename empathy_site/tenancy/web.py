@@ -8,8 +8,10 @@ import csv
 import re
 from decimal import Decimal
 
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views import View
 
@@ -37,6 +39,52 @@ class OrgView(View):
 
     def org_url_kwargs(self, **extra):
         return {"org_slug": self.organization.slug, **extra}
+
+
+class ServiceFormView(OrgView):
+    """A POST that binds a form, calls one service, and either says so and redirects or shows the form again.
+
+    The service's ValidationError lands on the form (per field where the form has one), and the
+    page is rendered again by the view's own `get(request, form=form, status=..., **url_kwargs)`.
+    Subclasses set `form_class` and implement `perform(form, **url_kwargs)` (calls the service,
+    returns its result) and `success_url(result, **url_kwargs)`; `success_message(result)` and
+    `form_kwargs(**url_kwargs)` (e.g. the instance being edited) are optional. A view whose
+    result holds a secret shown once overrides `success_response` to render it instead: a
+    redirect would have to carry the secret in a session or URL.
+    """
+
+    form_class = None
+    # The status of the page shown again with errors; pages that always answered 200 keep it.
+    error_status = 400
+
+    def form_kwargs(self, **url_kwargs) -> dict:
+        return {}
+
+    def perform(self, form, **url_kwargs):
+        raise NotImplementedError
+
+    def success_message(self, result) -> str:
+        return "Saved."
+
+    def success_url(self, result, **url_kwargs) -> str:
+        raise NotImplementedError
+
+    def post(self, request, **url_kwargs):
+        form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(**url_kwargs))
+        if form.is_valid():
+            try:
+                result = self.perform(form, **url_kwargs)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return self.success_response(result, **url_kwargs)
+        return self.get(request, form=form, status=self.error_status, **url_kwargs)
+
+    def success_response(self, result, **url_kwargs):
+        message = self.success_message(result)
+        if message:
+            messages.success(self.request, message)
+        return redirect(self.success_url(result, **url_kwargs))
 
 
 def add_service_errors(form, error) -> None:

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ..models import Highlight, Tag
-from ..search import ATTRIBUTE_FILTER_PATTERN
+from ..selectors.search import ATTRIBUTE_FILTER_PATTERN
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -72,6 +72,10 @@ class HighlightBulkSerializer(serializers.Serializer):
     items = HighlightWriteSerializer(many=True, allow_empty=False)
 
 
+class HighlightBulkResultSerializer(serializers.Serializer):
+    results = HighlightSerializer(many=True)
+
+
 class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=300)
     study = serializers.UUIDField(required=False)
@@ -104,3 +108,9 @@ class SearchHitSerializer(serializers.Serializer):
     snippet = serializers.CharField(help_text="HTML-escaped text with <mark> around matched words.")
     rank = serializers.FloatField()
     tags = serializers.ListField(child=serializers.UUIDField())
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    results = SearchHitSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    hint = serializers.CharField(allow_null=True)

@@ -1,39 +1,32 @@
+"""API views for the codebook (tags), highlights and evidence search."""
+
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from empathy_site.api.base import OrgAPIView, TenantModelViewSet
 from empathy_site.ids import parse_uuid
-from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
+from empathy_site.model_update import UNCHANGED
+from empathy_site.tenancy.lookups import resolve_many, resolve_one
 from empathy_site.tenancy.roles import Perm
 
 from .. import selectors, services
 from ..models import Highlight, Interview, Study, Tag
-from ..search import SearchFilters, search_highlights, search_utterances, split_attribute_filter
+from ..selectors import SearchFilters, search_highlights, search_utterances, split_attribute_filter
 from .evidence_serializers import (
+    HighlightBulkResultSerializer,
     HighlightBulkSerializer,
     HighlightSerializer,
     HighlightUpdateSerializer,
     HighlightWriteSerializer,
     SearchHitSerializer,
     SearchQuerySerializer,
+    SearchResultsSerializer,
     TagMergeSerializer,
     TagSerializer,
 )
-from .views import resolve
-
-_UNSET = object()
-
-
-def resolve_tags(ids) -> list[Tag]:
-    ids = list(dict.fromkeys(ids or []))
-    tags = list(Tag.objects.filter(public_id__in=ids))
-    if len(tags) != len(ids):
-        found = {t.public_id for t in tags}
-        missing = [str(i) for i in ids if i not in found]
-        raise exceptions.ValidationError({"tags": f"No tag with id {', '.join(missing)}."})
-    return tags
 
 
 class TagViewSet(TenantModelViewSet):
@@ -46,25 +39,27 @@ class TagViewSet(TenantModelViewSet):
 
     def _parent(self, data):
         if "parent" not in data:
-            return _UNSET
+            return UNCHANGED
         parent_id = (data.pop("parent") or {}).get("public_id")
-        return resolve(Tag, parent_id, "parent")
+        return resolve_one(Tag, parent_id, field="parent")
 
     def service_create(self, data):
         parent = self._parent(data)
         if not data.get("name"):
             raise exceptions.ValidationError({"name": "A tag needs a name."})
-        tag = services.tag_create(by=self.actor, parent=None if parent is _UNSET else parent, **data)
+        tag = services.tag_create(
+            name=data["name"], description=data.get("description", ""), colour=data.get("colour"),
+            parent=None if parent is UNCHANGED else parent, by=self.actor,
+        )
         return self.get_queryset().get(pk=tag.pk)
 
     def service_update(self, instance, data):
-        parent = self._parent(data)
-        kwargs = {} if parent is _UNSET else {"parent": parent}
-        services.tag_update(tag=instance, by=self.actor, **data, **kwargs)
+        fields = {name: data[name] for name in ("name", "description", "colour") if name in data}
+        services.tag_update(tag=instance, parent=self._parent(data), by=self.actor, **fields)
         return self.get_queryset().get(pk=instance.pk)
 
     def service_delete(self, instance):
-        services.tag_delete(tag=instance, by=self.actor, request=self.request)
+        services.tag_delete(tag=instance, by=self.actor)
 
     @extend_schema(request=TagMergeSerializer, responses=TagSerializer)
     @action(detail=True, methods=["post"])
@@ -72,8 +67,8 @@ class TagViewSet(TenantModelViewSet):
         source = self.get_object()
         serializer = TagMergeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        target = resolve(Tag, serializer.validated_data["into"], "into")
-        services.tag_merge(source=source, target=target, by=self.actor, request=request)
+        target = resolve_one(Tag, serializer.validated_data["into"], field="into")
+        services.tag_merge(source=source, target=target, by=self.actor)
         return Response(TagSerializer(self.get_queryset().get(pk=target.pk)).data)
 
 
@@ -99,11 +94,11 @@ class HighlightViewSet(TenantModelViewSet):
         return queryset
 
     def _item(self, data) -> dict:
-        interview = resolve(Interview, data["interview"], "interview")
+        interview = resolve_one(Interview, data["interview"], field="interview")
         return {
             "interview": interview,
             "span": services.Span(data["start_position"], data["start_offset"], data["end_position"], data["end_offset"]),
-            "tags": resolve_tags(data.get("tags")),
+            "tags": resolve_many(Tag, data.get("tags"), field="tags"),
             "note": data.get("note", ""),
         }
 
@@ -126,7 +121,7 @@ class HighlightViewSet(TenantModelViewSet):
             span = services.Span(**current)
         services.highlight_update(
             highlight=highlight, span=span, note=data.get("note"),
-            tags=resolve_tags(data["tags"]) if "tags" in data else None, by=self.actor,
+            tags=resolve_many(Tag, data["tags"], field="tags") if "tags" in data else None, by=self.actor,
         )
         return Response(HighlightSerializer(self.get_queryset().get(pk=highlight.pk)).data)
 
@@ -135,7 +130,7 @@ class HighlightViewSet(TenantModelViewSet):
 
     @extend_schema(
         request=HighlightBulkSerializer,
-        responses={201: inline_serializer("HighlightBulkResult", {"results": HighlightSerializer(many=True)})},
+        responses={201: HighlightBulkResultSerializer},
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request, *args, **kwargs):
@@ -163,8 +158,8 @@ def _uuid_param(value: str, name: str):
 def filters_from(data: dict) -> SearchFilters:
     """Search filters from validated input; ids are resolved inside the org."""
     filters = SearchFilters(
-        study=resolve(Study, data.get("study"), "study"),
-        tag=resolve(Tag, data.get("tag"), "tag"),
+        study=resolve_one(Study, data.get("study"), field="study"),
+        tag=resolve_one(Tag, data.get("tag"), field="tag"),
         speaker_kind=data.get("speaker", ""),
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
@@ -201,11 +196,7 @@ class SearchView(OrgAPIView):
 
     @extend_schema(
         parameters=[SearchQuerySerializer],
-        responses=inline_serializer(
-            "SearchResults",
-            {"results": SearchHitSerializer(many=True), "next": serializers.URLField(allow_null=True),
-             "hint": serializers.CharField(allow_null=True)},
-        ),
+        responses=SearchResultsSerializer,
     )
     def get(self, request):
         query = SearchQuerySerializer(data=request.query_params)

@@ -144,3 +144,11 @@ class SpeakerSerializer(serializers.ModelSerializer):
 class SpeakerMapSerializer(serializers.Serializer):
     participant = serializers.UUIDField(required=False, allow_null=True)
     team_member = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ParticipantUpsertSerializer(serializers.Serializer):
+    system = serializers.CharField(max_length=40, help_text="The CRM, e.g. hubspot.")
+    participants = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=500,
+        help_text="Each row: external_id (required) plus any participant field.",
+    )

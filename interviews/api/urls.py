@@ -1,3 +1,5 @@
+"""API routes of the interviews app under /api/v1/."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

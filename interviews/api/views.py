@@ -1,15 +1,18 @@
+"""API views for participants (with CRM upserts), studies and interviews (upload, reprocess, utterances, speakers)."""
+
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from empathy_site.api.base import TenantModelViewSet
+from empathy_site.api.errors import error_body
+from empathy_site.api.pagination import CursorPagination
+from empathy_site.api.schema import results_of
 from empathy_site.ids import parse_uuid
-from empathy_site.tenancy.api.base import TenantModelViewSet
-from empathy_site.tenancy.api.errors import error_body
-from empathy_site.tenancy.api.pagination import CursorPagination
-from empathy_site.tenancy.api.schema import results_of
+from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.models import User
 from empathy_site.tenancy.roles import Perm
 
@@ -20,6 +23,7 @@ from .serializers import (
     InterviewUpdateSerializer,
     InterviewUploadSerializer,
     ParticipantSerializer,
+    ParticipantUpsertSerializer,
     SpeakerMapSerializer,
     SpeakerSerializer,
     StudySerializer,
@@ -27,22 +31,13 @@ from .serializers import (
 )
 
 
-def resolve(model, public_id, field: str):
-    """An id from the client, looked up inside the active org; unknown ids are a 400 naming the field."""
-    if public_id is None:
-        return None
-    instance = model.objects.filter(public_id=public_id).first()
-    if instance is None:
-        raise exceptions.ValidationError({field: f"No {model._meta.verbose_name} with id {public_id}."})
-    return instance
+# Validated data as the services take it: only the fields they know, only those the caller sent (partial updates).
+def _participant_fields(data) -> dict:
+    return {name: data[name] for name in services.PARTICIPANT_FIELDS if name in data}
 
 
-class ParticipantUpsertSerializer(serializers.Serializer):
-    system = serializers.CharField(max_length=40, help_text="The CRM, e.g. hubspot.")
-    participants = serializers.ListField(
-        child=serializers.DictField(), min_length=1, max_length=500,
-        help_text="Each row: external_id (required) plus any participant field.",
-    )
+def _study_fields(data) -> dict:
+    return {name: data[name] for name in services.STUDY_FIELDS if name in data}
 
 
 @extend_schema_view(
@@ -84,7 +79,7 @@ class ParticipantViewSet(TenantModelViewSet):
             checked = ParticipantSerializer(data=row, partial=True)
             if not checked.is_valid():
                 raise exceptions.ValidationError({f"participants[{index}]": checked.errors})
-            rows.append({**checked.validated_data, "external_id": row.get("external_id")})
+            rows.append({**_participant_fields(checked.validated_data), "external_id": row.get("external_id")})
         results = services.participants_upsert(system=serializer.validated_data["system"], rows=rows, by=self.actor)
         data = ParticipantSerializer([p for p, _ in results], many=True, context=self.get_serializer_context()).data
         for item, (_, created) in zip(data, results, strict=True):
@@ -92,13 +87,13 @@ class ParticipantViewSet(TenantModelViewSet):
         return Response({"results": data, "next": None})
 
     def service_create(self, data):
-        return services.participant_create(by=self.actor, **data)
+        return services.participant_create(by=self.actor, **_participant_fields(data))
 
     def service_update(self, instance, data):
-        return services.participant_update(participant=instance, by=self.actor, **data)
+        return services.participant_update(participant=instance, by=self.actor, **_participant_fields(data))
 
     def service_delete(self, instance):
-        services.participant_delete(participant=instance, by=self.actor, request=self.request)
+        services.participant_delete(participant=instance, by=self.actor)
 
 
 class StudyViewSet(TenantModelViewSet):
@@ -106,13 +101,13 @@ class StudyViewSet(TenantModelViewSet):
     serializer_class = StudySerializer
 
     def service_create(self, data):
-        return services.study_create(by=self.actor, **data)
+        return services.study_create(by=self.actor, **_study_fields(data))
 
     def service_update(self, instance, data):
-        return services.study_update(study=instance, by=self.actor, **data)
+        return services.study_update(study=instance, by=self.actor, **_study_fields(data))
 
     def service_delete(self, instance):
-        services.study_delete(study=instance, by=self.actor, request=self.request)
+        services.study_delete(study=instance, by=self.actor)
 
 
 class UtterancePagination(CursorPagination):
@@ -147,8 +142,8 @@ class InterviewViewSet(TenantModelViewSet):
             interview = services.interview_upload(
                 upload=services.upload_from_file(data["file"]),
                 title=data.get("title", ""),
-                study=resolve(Study, data.get("study"), "study"),
-                participant=resolve(Participant, data.get("participant"), "participant"),
+                study=resolve_one(Study, data.get("study"), field="study"),
+                participant=resolve_one(Participant, data.get("participant"), field="participant"),
                 conducted_at=data.get("conducted_at"),
                 language=data.get("language") or "en",
                 by=self.actor,
@@ -167,14 +162,14 @@ class InterviewViewSet(TenantModelViewSet):
         interview = self.get_object()
         serializer = InterviewUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = {name: serializer.validated_data[name] for name in services.INTERVIEW_FIELDS if name in serializer.validated_data}
         if "study" in data:
-            data["study"] = resolve(Study, data["study"], "study")
+            data["study"] = resolve_one(Study, data["study"], field="study")
         interview = services.interview_update(interview=interview, by=self.actor, **data)
         return Response(InterviewSerializer(self.get_queryset().get(pk=interview.pk)).data)
 
     def service_delete(self, instance):
-        services.interview_delete(interview=instance, by=self.actor, request=self.request)
+        services.interview_delete(interview=instance, by=self.actor)
 
     @extend_schema(request=None, responses={202: InterviewSerializer, 400: OpenApiResponse(description="Already processing")})
     @action(detail=True, methods=["post"])
@@ -213,19 +208,11 @@ class InterviewViewSet(TenantModelViewSet):
     @action(detail=True, methods=["post"], url_path=r"speakers/(?P<speaker_id>[0-9a-f-]{36})")
     def map_speaker(self, request, *args, speaker_id=None, **kwargs):
         interview = self.get_object()
-        speaker = SpeakerMapping.objects.filter(interview=interview, public_id=speaker_id).first()
-        if speaker is None:
-            raise exceptions.NotFound("No such speaker in this interview.")
+        speaker = resolve_one(SpeakerMapping.objects.filter(interview=interview), speaker_id)
         serializer = SpeakerMapSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        participant = resolve(Participant, serializer.validated_data.get("participant"), "participant")
-        team_member = None
-        if serializer.validated_data.get("team_member"):
-            team_member = User.objects.filter(
-                public_id=serializer.validated_data["team_member"], memberships__organization=request.organization
-            ).first()
-            if team_member is None:
-                raise exceptions.ValidationError({"team_member": "No member of this organisation has that id."})
+        participant = resolve_one(Participant, serializer.validated_data.get("participant"), field="participant")
+        team_member = resolve_one(User, serializer.validated_data.get("team_member") or None, field="team_member")
         speaker = services.speaker_map(speaker=speaker, participant=participant, team_member=team_member, by=self.actor)
         speaker.utterance_count = speaker.utterances.count()
         selectors.label_speakers([speaker], personal_data=self.can(Perm.PERSONAL_DATA))

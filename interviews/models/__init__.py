@@ -1,3 +1,5 @@
+"""Models of the interviews app, split by topic; import from here."""
+
 from .evidence import Highlight, HighlightTag, Tag
 from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
 from .transcripts import (

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from empathy_site.tenancy.models import TenantModel
 
@@ -40,8 +41,6 @@ class Participant(TenantModel):
 
     def consent_state(self, now=None) -> str:
         """withdrawn / expired / missing / internal / marketing: what a viewer of their words must know."""
-        from django.utils import timezone
-
         now = now or timezone.now()
         if self.consent_withdrawn_at:
             return "withdrawn"

@@ -13,6 +13,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from charset_normalizer import from_bytes
+
 from .base import UnsupportedFile
 
 _BOMS = (
@@ -139,8 +141,6 @@ def _sample(data: bytes) -> bytes:
 def _detect(sample: bytes) -> tuple[str, float] | None:
     """(codec, language coherence) from charset-normalizer, or None."""
     try:
-        from charset_normalizer import from_bytes
-
         match = from_bytes(sample).best()
         return None if match is None else (match.encoding, match.coherence)
     except Exception:  # a detector bug must never turn into a 500

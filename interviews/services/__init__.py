@@ -1,5 +1,6 @@
 """Writes for the interviews app, split by sub-domain; import from here."""
 
+from .erasure import original_files_eraser, participant_erase
 from .highlights import (
     MAX_BULK_HIGHLIGHTS,
     Span,
@@ -10,51 +11,34 @@ from .highlights import (
     highlight_remove_tag,
     highlight_set_tags,
     highlight_update,
-    highlights_refresh_participants,
     span_quote,
 )
-from .privacy import (
-    ERASED_TEXT,
-    interview_delete_original,
-    interview_redact,
-    interview_scan,
-    organization_erase,
-    participant_erase,
-    participant_export,
-    privacy_policy,
-    privacy_policy_update,
-    redaction_apply,
-    redaction_reject,
-    retention_run,
-    retention_run_all,
-    retention_run_scheduled,
-)
-from .tags import TREE_LOCK as TAG_TREE_LOCK
-from .tags import tag_create, tag_delete, tag_merge, tag_update
-from .transcripts import (
-    MAX_STALE_REQUEUES,
+from .ingest import MAX_STALE_REQUEUES, interview_claim, interview_process, interviews_requeue_stale
+from .interviews import (
+    INTERVIEW_FIELDS,
     DuplicateInterview,
     Upload,
     UploadTooLarge,
-    interview_claim,
     interview_delete,
-    interview_process,
     interview_reprocess,
-    interview_stalled,
     interview_update,
     interview_upload,
-    interviews_requeue_stale,
-    parse_limits,
-    participant_by_external_id,
+    upload_from_file,
+)
+from .participants import (
+    PARTICIPANT_FIELDS,
     participant_create,
     participant_delete,
     participant_update,
     participants_upsert,
-    speaker_map,
-    study_create,
-    study_delete,
-    study_update,
-    upload_from_file,
 )
+from .privacy_policy import PRIVACY_POLICY_FIELDS, privacy_policy_update
+from .redaction import ERASED_TEXT, interview_redact, interview_scan, redaction_apply, redaction_reject
+from .retention import retention_run, retention_run_all, retention_run_scheduled
+from .speakers import speaker_map
+from .studies import STUDY_FIELDS, study_create, study_delete, study_update
+from .subject_access import participant_export
+from .tags import TREE_LOCK as TAG_TREE_LOCK
+from .tags import tag_create, tag_delete, tag_merge, tag_update
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from empathy_site.sync.capture import record_changes
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
+from empathy_site.tenancy.models import User
 
+from ..events import evidence_change
 from ..models import Highlight, HighlightTag, Interview, Tag, Utterance
 
 MAX_BULK_HIGHLIGHTS = 500
@@ -90,11 +92,10 @@ def _resolve_tags(tags) -> list[Tag]:
 
 
 @tenant_atomic()
-def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "", by=None) -> Highlight:
+def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "", by: User | None = None) -> Highlight:
     if interview.status != Interview.Status.READY:
         raise ValidationError("Highlights can be made once the transcript is ready.")
-    highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "",
-                          created_by=by if getattr(by, "email", None) else None)
+    highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "", created_by=by)
     _apply_span(highlight, interview, span)
     highlight.save()
     HighlightTag.objects.bulk_create(
@@ -105,7 +106,7 @@ def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "
 
 
 @tenant_atomic()
-def highlight_bulk_create(*, items: list[dict], by=None) -> list[Highlight]:
+def highlight_bulk_create(*, items: list[dict], by: User | None = None) -> list[Highlight]:
     """All or nothing: one bad item refuses the whole batch, naming its index."""
     if len(items) > MAX_BULK_HIGHLIGHTS:
         raise ValidationError(f"At most {MAX_BULK_HIGHLIGHTS} highlights per call; split the batch.")
@@ -118,18 +119,11 @@ def highlight_bulk_create(*, items: list[dict], by=None) -> list[Highlight]:
     return created
 
 
-def _evidence_change(highlight_ids, reason: str):
-    # Personas build on highlights; they re-check their claims when evidence changes.
-    from personas.services import evidence_change
-
-    return evidence_change(highlights=highlight_ids, reason=reason)
-
-
 @tenant_atomic()
 def highlight_update(*, highlight: Highlight, span: Span | None = None, note: str | None = None,
-                     tags=None, by=None) -> Highlight:
+                     tags=None, by: User | None = None) -> Highlight:
     if span is not None:
-        with _evidence_change([highlight.pk], "A cited highlight was edited"):
+        with evidence_change(highlights=[highlight.pk], reason="A cited highlight was edited"):
             _apply_span(highlight, highlight.interview, span)
             highlight.save()
     if note is not None:
@@ -168,8 +162,8 @@ def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
 
 
 @tenant_atomic()
-def highlight_delete(*, highlight: Highlight, by=None) -> None:
-    with _evidence_change([highlight.pk], "A cited highlight was deleted"):
+def highlight_delete(*, highlight: Highlight, by: User | None = None) -> None:
+    with evidence_change(highlights=[highlight.pk], reason="A cited highlight was deleted"):
         highlight.delete()
 
 
@@ -191,6 +185,6 @@ def highlights_refresh_participants(*, interview: Interview) -> None:
         if participant_id != highlight.participant_id:
             highlight.participant_id = participant_id
             changed.append(highlight)
-    with _evidence_change([h.pk for h in changed], "Who speaks in a cited highlight changed"):
+    with evidence_change(highlights=[h.pk for h in changed], reason="Who speaks in a cited highlight changed"):
         Highlight.objects.bulk_update(changed, ["participant"])
         record_changes(Highlight, [h.public_id for h in changed], organization_id=interview.organization_id)

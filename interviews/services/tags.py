@@ -5,10 +5,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from empathy_site.model_update import UNCHANGED
 from empathy_site.sync.capture import record_changes
-from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.concurrency import Conflict, org_lock, unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
+from empathy_site.tenancy.models import User
 
 from ..models import Highlight, HighlightTag, Tag
 from ..models.evidence import HEX_COLOUR
@@ -82,7 +84,9 @@ def _check_exists(tag: Tag, parents: dict[int, int | None]) -> None:
 
 
 @tenant_atomic()
-def tag_create(*, name: str, description: str = "", colour: str | None = None, parent: Tag | None = None, by=None) -> Tag:
+def tag_create(
+    *, name: str, description: str = "", colour: str | None = None, parent: Tag | None = None, by: User | None = None
+) -> Tag:
     parents = _lock_tree()
     name = _check_name(name)
     _check_parent(None, parent, parents)
@@ -91,30 +95,35 @@ def tag_create(*, name: str, description: str = "", colour: str | None = None, p
     with unique_or_conflict("tag_org_name_uniq", "name", _name_taken(name)):
         return Tag.objects.create(
             organization_id=require_org_id(), name=name, description=description or "", colour=_check_colour(colour),
-            parent=parent, created_by=by if getattr(by, "email", None) else None,
+            parent=parent, created_by=by,
         )
 
 
-_UNSET = object()
-
-
 @tenant_atomic()
-def tag_update(*, tag: Tag, name: str | None = None, description: str | None = None, colour: str | None = None,
-               parent=_UNSET, by=None) -> Tag:
-    """Rename, recolour, describe or move (parent=None moves it to the top)."""
+def tag_update(
+    *,
+    tag: Tag,
+    name: str = UNCHANGED,
+    description: str = UNCHANGED,
+    colour: str = UNCHANGED,
+    parent: Tag | None = UNCHANGED,
+    by: User | None = None,
+) -> Tag:
+    """Rename, recolour, describe or move (parent=None moves it to the top); the fields not given keep their value."""
     parents = _lock_tree()
     _check_exists(tag, parents)
     changed = ["updated_at"]
-    if name is not None:
+    # Each field is checked its own way (names under the codebook lock), so model_update's generic loop does not fit.
+    if name is not UNCHANGED:
         tag.name = _check_name(name, exclude_pk=tag.pk)
         changed.append("name")
-    if description is not None:
+    if description is not UNCHANGED:
         tag.description = description
         changed.append("description")
-    if colour is not None:
+    if colour is not UNCHANGED:
         tag.colour = _check_colour(colour)
         changed.append("colour")
-    if parent is not _UNSET:
+    if parent is not UNCHANGED:
         _check_parent(tag, parent, parents)
         tag.parent = parent
         changed.append("parent")
@@ -127,7 +136,7 @@ def tag_update(*, tag: Tag, name: str | None = None, description: str | None = N
 
 
 @tenant_atomic()
-def tag_merge(*, source: Tag, target: Tag, by=None, request=None) -> Tag:
+def tag_merge(*, source: Tag, target: Tag, by: User | None = None) -> Tag:
     """Every highlight of `source` moves to `target`; sub-tags move too; `source` goes. Audited."""
     if source.pk == target.pk:
         raise ValidationError("Choose two different tags to merge.")
@@ -148,7 +157,7 @@ def tag_merge(*, source: Tag, target: Tag, by=None, request=None) -> Tag:
     record_changes(Highlight, affected, organization_id=target.organization_id)
     record_changes(Tag, children, organization_id=target.organization_id)
     audit_record(
-        action="tag_merged", organization=target.organization, actor=by, target=target, request=request,
+        action=AuditAction.TAG_MERGED, organization=target.organization, actor=by, target=target,
         details={"from": source.name, "into": target.name, "highlights_moved": moved},
     )
     source.delete()
@@ -156,7 +165,7 @@ def tag_merge(*, source: Tag, target: Tag, by=None, request=None) -> Tag:
 
 
 @tenant_atomic()
-def tag_delete(*, tag: Tag, by=None, request=None) -> int:
+def tag_delete(*, tag: Tag, by: User | None = None) -> int:
     """Removes the tag from its highlights (the highlights stay); sub-tags move up a level."""
     parents = _lock_tree()
     if tag.pk not in parents:
@@ -168,7 +177,7 @@ def tag_delete(*, tag: Tag, by=None, request=None) -> int:
     record_changes(Highlight, affected, organization_id=tag.organization_id)
     record_changes(Tag, children, organization_id=tag.organization_id)
     audit_record(
-        action="tag_deleted", organization=tag.organization, actor=by, target=tag, request=request,
+        action=AuditAction.TAG_DELETED, organization=tag.organization, actor=by, target=tag,
         details={"highlights_untagged": touched},
     )
     tag.delete()

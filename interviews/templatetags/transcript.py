@@ -1,3 +1,5 @@
+"""Template filters for transcripts: timecodes, durations, tag and highlight CSS classes, consent badges."""
+
 from django import template
 
 register = template.Library()

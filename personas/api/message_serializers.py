@@ -1,3 +1,5 @@
+"""API serializers for messages, their revisions and assumption checks, and the payloads that write them."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 

@@ -1,11 +1,15 @@
+"""API views for messages: every write of the words or targets carries an assumption check."""
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from empathy_site.tenancy.api.base import TenantModelViewSet
-from empathy_site.tenancy.api.schema import results_of
+from empathy_site.api.base import TenantModelViewSet
+from empathy_site.api.schema import results_of
+from empathy_site.model_update import UNCHANGED
+from empathy_site.tenancy.lookups import resolve_many
 from empathy_site.tenancy.roles import Perm, role_allows
 from interviews.models import Highlight
 
@@ -20,20 +24,11 @@ from .message_serializers import (
 )
 
 
-def _resolve_all(model, ids, field):
-    ids = list(dict.fromkeys(ids or []))
-    found = list(model.objects.filter(public_id__in=ids))
-    if len(found) != len(ids):
-        missing = sorted({str(i) for i in ids} - {str(o.public_id) for o in found})
-        raise exceptions.ValidationError({field: f"No {model._meta.verbose_name} with id {', '.join(missing)}."})
-    return found
-
-
 def _check_answers(data) -> services.CheckAnswers:
     return services.CheckAnswers(
         basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
         predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
-        claims=_resolve_all(Claim, data["claims"], "claims"), highlights=_resolve_all(Highlight, data["highlights"], "highlights"),
+        claims=resolve_many(Claim, data["claims"], field="claims"), highlights=resolve_many(Highlight, data["highlights"], field="highlights"),
     )
 
 
@@ -94,7 +89,7 @@ class MessageViewSet(TenantModelViewSet):
         data = serializer.validated_data
         message = services.message_create(
             title=data["title"], channel=data["channel"], body=data["body"],
-            target_personas=_resolve_all(Persona, data["target_personas"], "target_personas"),
+            target_personas=resolve_many(Persona, data["target_personas"], field="target_personas"),
             check=_check_answers(data["assumption_check"]), by=self.actor,
         )
         return self._respond(message, status.HTTP_201_CREATED)
@@ -104,17 +99,18 @@ class MessageViewSet(TenantModelViewSet):
         serializer = MessageUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        meta = {k: data[k] for k in ("title", "channel", "status") if k in data}
         if "assumption_check" in data:
             current = _revisions().filter(message=message, number=message.revision_count).first()
             body = data.get("body", current.body if current else "")
-            targets = (_resolve_all(Persona, data["target_personas"], "target_personas") if "target_personas" in data
+            targets = (resolve_many(Persona, data["target_personas"], field="target_personas") if "target_personas" in data
                        else list(current.target_personas.all()) if current else [])
             services.message_revise(message=message, body=body, target_personas=targets,
                                     check=_check_answers(data["assumption_check"]), by=self.actor)
             message = Message.objects.get(pk=message.pk)  # the revision moved its counters on
-        if meta:
-            services.message_update(message=message, by=self.actor, **meta)
+        if {"title", "channel", "status"} & data.keys():
+            services.message_update(message=message, title=data.get("title", UNCHANGED),
+                                    channel=data.get("channel", UNCHANGED), status=data.get("status", UNCHANGED),
+                                    by=self.actor)
         return self._respond(message)
 
     @extend_schema(responses=results_of(RevisionSerializer, "RevisionList"))
@@ -132,5 +128,5 @@ class MessageViewSet(TenantModelViewSet):
         grant = request.org_grant
         is_admin = grant[0] == "role" and role_allows(grant[1], Perm.MANAGE_ORG)
         services.message_approve(message=message, by=self.actor, override_reason=serializer.validated_data["override_reason"],
-                                 is_admin=is_admin, request=request)
+                                 is_admin=is_admin)
         return self._respond(message)

@@ -1,3 +1,5 @@
+"""API serializers for personas, claims (with their evidence strength), citations, versions and the evidence policy."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 

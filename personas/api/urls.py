@@ -1,3 +1,5 @@
+"""API routes for personas, claims, citations, the evidence policy and messages."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

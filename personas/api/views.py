@@ -1,14 +1,17 @@
+"""API views for personas, claims, citations and the evidence policy; writes go through the services."""
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from empathy_site.tenancy.api.base import OrgAPIView, TenantModelViewSet
-from empathy_site.tenancy.api.errors import error_body
-from empathy_site.tenancy.api.schema import ErrorSerializer, results_of
+from empathy_site.api.base import OrgAPIView, TenantModelViewSet
+from empathy_site.api.errors import error_body
+from empathy_site.api.schema import ErrorSerializer, results_of
+from empathy_site.model_update import UNCHANGED
+from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
-from interviews.api.views import resolve
 from interviews.models import Highlight
 
 from .. import selectors, services
@@ -77,13 +80,20 @@ class PersonaViewSet(TenantModelViewSet):
         return self.get_queryset().get(pk=persona.pk)
 
     def service_create(self, data):
-        return self._fresh(services.persona_create(by=self.actor, **data))
+        return self._fresh(services.persona_create(
+            name=data["name"], summary=data.get("summary", ""), segment=data.get("segment"),
+            avatar_colour=data.get("avatar_colour"), by=self.actor,
+        ))
 
     def service_update(self, instance, data):
-        return self._fresh(services.persona_update(persona=instance, by=self.actor, **data))
+        # A partial update gives only some fields: the others stay as they are.
+        return self._fresh(services.persona_update(
+            persona=instance, name=data.get("name", UNCHANGED), summary=data.get("summary", UNCHANGED),
+            segment=data.get("segment", UNCHANGED), avatar_colour=data.get("avatar_colour", UNCHANGED), by=self.actor,
+        ))
 
     def service_delete(self, instance):
-        services.persona_delete(persona=instance, by=self.actor, request=self.request)
+        services.persona_delete(persona=instance, by=self.actor)
 
     @action(detail=True, methods=["post"])
     def publish(self, request, *args, **kwargs):
@@ -120,16 +130,20 @@ class ClaimViewSet(TenantModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ClaimWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        persona = resolve(Persona, data.pop("persona"), "persona")
-        claim = services.claim_create(persona=persona, by=self.actor, **data)
+        data = serializer.validated_data
+        claim = services.claim_create(
+            persona=resolve_one(Persona, data["persona"], field="persona"), kind=data["kind"], statement=data["statement"],
+            order=data.get("order"), by=self.actor,
+        )
         return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         claim = self.get_object()
         serializer = ClaimUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        services.claim_update(claim=claim, by=self.actor, **serializer.validated_data)
+        data = serializer.validated_data
+        services.claim_update(claim=claim, kind=data.get("kind", UNCHANGED), statement=data.get("statement", UNCHANGED),
+                              order=data.get("order", UNCHANGED), by=self.actor)
         return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
 
     def service_delete(self, instance):
@@ -152,7 +166,7 @@ class CitationViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         citation = services.citation_create(
-            claim=resolve(Claim, data["claim"], "claim"), highlight=resolve(Highlight, data["highlight"], "highlight"),
+            claim=resolve_one(Claim, data["claim"], field="claim"), highlight=resolve_one(Highlight, data["highlight"], field="highlight"),
             stance=data["stance"], note=data["note"], by=self.actor,
         )
         return Response(CitationSerializer(self.get_queryset().get(pk=citation.pk)).data, status=status.HTTP_201_CREATED)
@@ -174,7 +188,12 @@ class EvidencePolicyView(OrgAPIView):
     def patch(self, request):
         serializer = EvidencePolicySerializer(selectors.evidence_policy(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        policy = services.evidence_policy_update(by=self.actor, request=request, **serializer.validated_data)
+        data = serializer.validated_data
+        policy = services.evidence_policy_update(
+            min_citations=data.get("min_citations", UNCHANGED), min_participants=data.get("min_participants", UNCHANGED),
+            max_evidence_age_months=data.get("max_evidence_age_months", UNCHANGED),
+            segment_attribute=data.get("segment_attribute", UNCHANGED), by=self.actor,
+        )
         return Response(EvidencePolicySerializer(policy).data)
 
 

@@ -1,3 +1,5 @@
+"""Persona and message models; import from here."""
+
 from .messages import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, RevisionPersona
 from .personas import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 

@@ -14,6 +14,13 @@ MAX_POLICY_COUNT = 50
 MAX_EVIDENCE_AGE_MONTHS = 120
 MAX_CLAIM_ORDER = 10_000
 
+# The avatar colours offered, with their names; the stylesheet has one class per colour, in this order.
+AVATAR_PALETTE = [
+    ("#6366f1", "Indigo"), ("#0ea5e9", "Sky"), ("#10b981", "Green"), ("#f59e0b", "Amber"),
+    ("#ef4444", "Red"), ("#8b5cf6", "Violet"), ("#ec4899", "Pink"), ("#14b8a6", "Teal"),
+]
+AVATAR_COLOURS = [colour for colour, _ in AVATAR_PALETTE]
+
 
 class EvidencePolicy(TenantModel):
     """Per organisation; admins edit it. What a claim needs before its persona can be published."""

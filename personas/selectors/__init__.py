@@ -3,13 +3,15 @@
 from .messages import (
     author_track_record,
     basis_dashboard,
+    checks_citing,
+    evidence_voices,
+    grounding_of,
     message_list,
     message_revisions,
     relevant_evidence,
     targetable_personas,
 )
 from .personas import (
-    Shortfall,
     claim_shortfalls,
     claims_with_strength,
     evidence_policy,

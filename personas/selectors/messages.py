@@ -1,15 +1,21 @@
-"""Reads for messages: the debiasing panel and the team's picture of where messages come from."""
+"""Reads for messages: the debiasing panel, a check's grounding, the checks that cite some evidence,
+and the team's picture of where messages come from."""
 
 from collections import OrderedDict
 
 from django.db.models import Avg, Count, F, Prefetch, Q
 from django.db.models.functions import TruncMonth
 
-from ..models import AssumptionCheck, Message, MessageRevision, Persona, RevisionPersona
+from interviews.models import Highlight
+
+from ..models import AssumptionCheck, Citation, Message, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
 from .personas import claim_shortfalls, claims_with_strength, evidence_policy, strength_level
 
 BASES = AssumptionCheck.Basis
+
+# Own taste at or above this, with thin evidence, is flagged as a projection risk.
+PROJECTION_TASTE = 4
 
 
 def message_list(*, status: str = "", channel: str = "", attention: bool = False):
@@ -63,7 +69,44 @@ def relevant_evidence(*, personas, limit: int = 6):
 
 
 def targetable_personas():
+    """The personas a message can be written for."""
     return Persona.objects.exclude(status=Persona.Status.ARCHIVED).order_by("name")
+
+
+def evidence_voices(*, claim_ids, highlight_ids) -> int:
+    """Distinct participants behind the evidence: cited highlights plus supporting citations of cited claims."""
+    from_highlights = Highlight.objects.filter(pk__in=list(highlight_ids), participant__isnull=False).values_list(
+        "participant_id", flat=True
+    )
+    from_claims = Citation.objects.filter(
+        claim_id__in=list(claim_ids), stance=Citation.Stance.SUPPORTS, highlight__participant__isnull=False
+    ).values_list("highlight__participant_id", flat=True)
+    return len(set(from_highlights) | set(from_claims))
+
+
+def grounding_of(*, basis: str, voices: int, own_taste: int) -> tuple[str, bool]:
+    """(grounding, projection risk) from the answers and the evidence that exists now."""
+    policy = evidence_policy()
+    if basis in (BASES.PREFERENCE, BASES.HYPOTHESIS) or voices == 0:
+        grounding = Grounding.UNGROUNDED
+    elif basis == BASES.INSIGHT and voices >= policy.min_participants:
+        grounding = Grounding.GROUNDED
+    else:
+        grounding = Grounding.PARTLY
+    projection_risk = own_taste >= PROJECTION_TASTE and voices < policy.min_participants
+    return grounding, projection_risk
+
+
+def checks_citing(*, highlight_ids=(), claim_ids=()) -> set[int]:
+    """Checks whose evidence involves these highlights or claims (directly or through a claim's citations)."""
+    highlight_ids, claim_ids = list(highlight_ids), list(claim_ids)
+    via_claims = set(Citation.objects.filter(highlight_id__in=highlight_ids).values_list("claim_id", flat=True))
+    claims = set(claim_ids) | via_claims
+    return set(
+        AssumptionCheck.objects.filter(Q(highlight_links__highlight_id__in=highlight_ids) | Q(claim_links__claim_id__in=claims))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
 
 
 def _share_rows(rows, key):

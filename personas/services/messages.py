@@ -7,32 +7,22 @@ There is no way to change a message's words without answering the check:
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from empathy_site.model_update import UNCHANGED, model_update
 from empathy_site.sync.webhooks import emit
-from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
-from empathy_site.tenancy.models import Organization
-from interviews.models import Highlight
+from empathy_site.tenancy.models import Organization, User
+from empathy_site.tenancy.notifications import notify
 
-from .. import selectors
-from ..models import (
-    AssumptionCheck,
-    CheckClaim,
-    CheckHighlight,
-    Citation,
-    Message,
-    MessageRevision,
-    Persona,
-    RevisionPersona,
-)
+from ..models import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
-from .personas import notify
+from ..selectors import evidence_voices, grounding_of
 
-# Own taste at or above this, with thin evidence, is flagged as a projection risk.
-PROJECTION_TASTE = 4
+# What message_update may change: none of them touches the words, so none needs a check.
+MESSAGE_META_FIELDS = ("title", "channel", "status")
 
 
 @dataclass
@@ -86,45 +76,20 @@ def _validate_targets(targets) -> list[Persona]:
     return targets
 
 
-def evidence_voices(*, claim_ids, highlight_ids) -> int:
-    """Distinct participants behind the evidence: cited highlights plus supporting citations of cited claims."""
-    from_highlights = Highlight.objects.filter(pk__in=list(highlight_ids), participant__isnull=False).values_list(
-        "participant_id", flat=True
-    )
-    from_claims = Citation.objects.filter(
-        claim_id__in=list(claim_ids), stance=Citation.Stance.SUPPORTS, highlight__participant__isnull=False
-    ).values_list("highlight__participant_id", flat=True)
-    return len(set(from_highlights) | set(from_claims))
-
-
-def grounding_of(*, basis: str, voices: int, own_taste: int) -> tuple[str, bool]:
-    """(grounding, projection risk) from the answers and the evidence that exists now."""
-    policy = selectors.evidence_policy()
-    if basis in (AssumptionCheck.Basis.PREFERENCE, AssumptionCheck.Basis.HYPOTHESIS) or voices == 0:
-        grounding = Grounding.UNGROUNDED
-    elif basis == AssumptionCheck.Basis.INSIGHT and voices >= policy.min_participants:
-        grounding = Grounding.GROUNDED
-    else:
-        grounding = Grounding.PARTLY
-    projection_risk = own_taste >= PROJECTION_TASTE and voices < policy.min_participants
-    return grounding, projection_risk
-
-
 def _message_url(message: Message) -> str:
     slug = Organization.objects.filter(pk=message.organization_id).values_list("slug", flat=True).first()
     return reverse("message_detail", args=[slug, message.public_id])
 
 
-def _write_revision(message: Message, body: str, targets: list[Persona], answers: CheckAnswers, by) -> MessageRevision:
+def _write_revision(message: Message, body: str, targets: list[Persona], answers: CheckAnswers, by: User | None) -> MessageRevision:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the message."})
     targets = _validate_targets(targets)
     _validate_check(answers, targets)
-    author = by if getattr(by, "email", None) else None
     message.revision_count += 1
     revision = MessageRevision.objects.create(
-        organization_id=message.organization_id, message=message, number=message.revision_count, body=body, author=author,
+        organization_id=message.organization_id, message=message, number=message.revision_count, body=body, author=by,
     )
     RevisionPersona.objects.bulk_create(
         [RevisionPersona(organization_id=message.organization_id, revision=revision, persona=p) for p in targets]
@@ -135,7 +100,7 @@ def _write_revision(message: Message, body: str, targets: list[Persona], answers
         organization_id=message.organization_id, revision=revision, basis=answers.basis,
         own_taste=answers.own_taste, predicted_reaction=answers.predicted_reaction,
         predicted_customer_words=answers.predicted_customer_words or "", rationale=answers.rationale or "",
-        grounding=grounding, evidence_voices=voices, projection_risk=risk, answered_by=author,
+        grounding=grounding, evidence_voices=voices, projection_risk=risk, answered_by=by,
     )
     CheckClaim.objects.bulk_create(
         [CheckClaim(organization_id=message.organization_id, assumption_check=check, claim=c) for c in dict.fromkeys(answers.claims)]
@@ -155,22 +120,25 @@ def _write_revision(message: Message, body: str, targets: list[Persona], answers
 
 
 @tenant_atomic()
-def message_create(*, title: str, channel: str, body: str, target_personas, check: CheckAnswers, by=None) -> Message:
+def message_create(
+    *, title: str, channel: str, body: str, target_personas, check: CheckAnswers, by: User | None = None
+) -> Message:
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "Give the message a title."})
     if channel not in Message.Channel.values:
         raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
     message = Message.objects.create(
-        organization_id=require_org_id(), title=title[:200], channel=channel,
-        author=by if getattr(by, "email", None) else None,
+        organization_id=require_org_id(), title=title[:200], channel=channel, author=by,
     )
     _write_revision(message, body, target_personas, check, by)
     return message
 
 
 @tenant_atomic()
-def message_revise(*, message: Message, body: str, target_personas, check: CheckAnswers, by=None) -> MessageRevision:
+def message_revise(
+    *, message: Message, body: str, target_personas, check: CheckAnswers, by: User | None = None
+) -> MessageRevision:
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.ARCHIVED:
         raise ValidationError("Archived messages can't be changed.")
@@ -178,29 +146,30 @@ def message_revise(*, message: Message, body: str, target_personas, check: Check
 
 
 @tenant_atomic()
-def message_update(*, message: Message, by=None, **values) -> Message:
-    """Title, channel and status moves that don't touch the words (no check needed)."""
-    if "title" in values:
-        if not (values["title"] or "").strip():
+def message_update(
+    *, message: Message, title: str = UNCHANGED, channel: str = UNCHANGED, status: str = UNCHANGED, by: User | None = None
+) -> Message:
+    """Title, channel and status moves that don't touch the words (no check needed). Fields not given keep their value."""
+    if title is not UNCHANGED:
+        title = (title or "").strip()[:200]
+        if not title:
             raise ValidationError({"title": "Give the message a title."})
-        message.title = values["title"].strip()[:200]
-    if "channel" in values:
-        if values["channel"] not in Message.Channel.values:
-            raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
-        message.channel = values["channel"]
-    if "status" in values:
-        status = values["status"]
+    if channel is not UNCHANGED and channel not in Message.Channel.values:
+        raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
+    if status is not UNCHANGED:
         if status == Message.Status.APPROVED:
             raise ValidationError({"status": "Use approve: approval checks the grounding."})
         if status not in Message.Status.values:
             raise ValidationError({"status": f"Choose one of: {', '.join(Message.Status.values)}."})
-        message.status = status
+    model_update(message, fields=MESSAGE_META_FIELDS, data={"title": title, "channel": channel, "status": status})
     message.save()
     return message
 
 
 @tenant_atomic()
-def message_approve(*, message: Message, by=None, override_reason: str = "", is_admin: bool = False, request=None) -> Message:
+def message_approve(
+    *, message: Message, by: User | None = None, override_reason: str = "", is_admin: bool = False
+) -> Message:
     """Approves a grounded current revision; otherwise only an admin, with a written reason (audited)."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.ARCHIVED:
@@ -214,11 +183,11 @@ def message_approve(*, message: Message, by=None, override_reason: str = "", is_
         if not override_reason:
             raise ValidationError({"override_reason": "An override needs a written reason."})
         audit_record(
-            action="message_override_approved", organization=message.organization, actor=by, target=message,
-            request=request, details={"grounding": message.grounding, "reason": override_reason[:500]},
+            action=AuditAction.MESSAGE_OVERRIDE_APPROVED, organization=message.organization, actor=by, target=message,
+            details={"grounding": message.grounding, "reason": override_reason[:500]},
         )
     message.status = Message.Status.APPROVED
-    message.approved_by = by if getattr(by, "email", None) else None
+    message.approved_by = by
     message.approved_at = timezone.now()
     message.override_reason = override_reason if message.grounding != Grounding.GROUNDED else ""
     message.save()
@@ -255,17 +224,3 @@ def messages_recompute(*, check_ids, reason: str) -> list[Message]:
             flagged.append(message)
         message.save()
     return flagged
-
-
-def checks_citing(*, highlight_ids=(), claim_ids=()) -> set[int]:
-    """Checks whose evidence involves these highlights or claims (directly or through a claim's citations)."""
-    highlight_ids, claim_ids = list(highlight_ids), list(claim_ids)
-    via_claims = set(Citation.objects.filter(highlight_id__in=highlight_ids).values_list("claim_id", flat=True))
-    claims = set(claim_ids) | via_claims
-    return set(
-        AssumptionCheck.objects.filter(Q(highlight_links__highlight_id__in=highlight_ids) | Q(claim_links__claim_id__in=claims))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-

@@ -1,38 +1,38 @@
 """Writes for personas, claims, citations, the evidence policy and publishing."""
 
-from contextlib import contextmanager
+import re
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from empathy_site.model_update import UNCHANGED, model_update
 from empathy_site.sync.webhooks import emit
-from empathy_site.tenancy.audit import audit_record
+from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.concurrency import Conflict, unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
-from empathy_site.tenancy.models import Membership, Notification, Organization
+from empathy_site.tenancy.models import Organization, User
+from empathy_site.tenancy.notifications import notify
+from empathy_site.tenancy.selectors import is_member
 from interviews.models import Highlight
 
 from .. import selectors
-from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
+from ..models import AssumptionCheck, Citation, Claim, EvidencePolicy, Persona, PersonaVersion
+from ..models.personas import AVATAR_COLOURS
+from .messages import messages_recompute
 
-AVATAR_COLOURS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6"]
+# What the update services may change (model_update refuses any other name).
+POLICY_FIELDS = ("min_citations", "min_participants", "max_evidence_age_months", "segment_attribute")
+PERSONA_FIELDS = ("name", "summary", "segment", "owner", "avatar_colour")
+CLAIM_FIELDS = ("kind", "statement", "order")
 
 
 class PolicyNotMet(ValidationError):
     """Publishing refused; `report` lists each claim that falls short and why."""
 
-    def __init__(self, report, message=None):
+    def __init__(self, report):
         self.report = report
-        if message is None:
-            lines = [f"“{s.claim.statement[:80]}”: {'; '.join(s.reasons)}" for s in report]
-            message = "Not published. " + " · ".join(lines)
-        super().__init__(message, code="policy_not_met")
-
-
-def notify(*, user, kind: str, message: str, link: str = "") -> None:
-    if user is None:
-        return
-    Notification.objects.create(organization_id=require_org_id(), user=user, kind=kind, message=message[:500], link=link)
+        lines = [f"“{s.claim.statement[:80]}”: {'; '.join(s.reasons)}" for s in report]
+        super().__init__("Not published. " + " · ".join(lines), code="policy_not_met")
 
 
 def _persona_url(persona: Persona) -> str:
@@ -49,28 +49,34 @@ def _touch(persona_id: int) -> None:
 
 
 @tenant_atomic()
-def evidence_policy_update(*, by=None, request=None, **values) -> EvidencePolicy:
+def evidence_policy_update(
+    *,
+    min_citations: int = UNCHANGED,
+    min_participants: int = UNCHANGED,
+    max_evidence_age_months: int | None = UNCHANGED,
+    segment_attribute: str = UNCHANGED,
+    by: User | None = None,
+) -> EvidencePolicy:
+    """Change the fields given (the others keep their value); re-check published personas and messages."""
     policy = EvidencePolicy.objects.select_for_update().first() or EvidencePolicy(organization_id=require_org_id())
-    before = {f: getattr(policy, f) for f in ("min_citations", "min_participants", "max_evidence_age_months", "segment_attribute")}
-    for field, value in values.items():
-        if field in before:
-            setattr(policy, field, value)
+    before = {f: getattr(policy, f) for f in POLICY_FIELDS}
+    model_update(policy, fields=POLICY_FIELDS, data={
+        "min_citations": min_citations, "min_participants": min_participants,
+        "max_evidence_age_months": max_evidence_age_months, "segment_attribute": segment_attribute,
+    })
     if not policy.min_citations or policy.min_citations < 1 or not policy.min_participants or policy.min_participants < 1:
         raise ValidationError("A claim needs at least one citation from at least one participant.")
     if policy.min_participants > policy.min_citations:
         raise ValidationError({"min_participants": "Can't ask for more participants than citations."})
     # The fields' bounds (validators on the model), checked here so forms, API and callers all get them.
     policy.full_clean(exclude=["organization", "public_id", "updated_by"], validate_unique=False, validate_constraints=False)
-    policy.updated_by = by if getattr(by, "email", None) else None
+    policy.updated_by = by
     policy.save()
     after = {f: getattr(policy, f) for f in before}
-    audit_record(action="evidence_policy_changed", organization=policy.organization, actor=by, request=request,
+    audit_record(action=AuditAction.EVIDENCE_POLICY_CHANGED, organization=policy.organization, actor=by,
                  target_label="evidence policy", details={"from": before, "to": after})
     personas_recheck(persona_ids=Persona.objects.filter(status=Persona.Status.PUBLISHED).values_list("pk", flat=True),
                      reason="The evidence policy changed")
-    from ..models import AssumptionCheck
-    from .messages import messages_recompute
-
     messages_recompute(check_ids=AssumptionCheck.objects.exclude(revision__message__status="archived").values_list("pk", flat=True),
                        reason="The evidence policy changed")
     return policy
@@ -99,54 +105,73 @@ def _name_taken(name: str) -> str:
 
 
 def _check_colour(colour) -> str:
-    import re
-
     if not isinstance(colour, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
         raise ValidationError({"avatar_colour": "Give the colour as #rrggbb, e.g. #6366f1."})
     return colour.lower()
 
 
 @tenant_atomic()
-def persona_create(*, name: str, summary: str = "", segment=None, owner=None, avatar_colour: str | None = None, by=None) -> Persona:
+def persona_create(
+    *,
+    name: str,
+    summary: str = "",
+    segment: dict | None = None,
+    owner: User | None = None,
+    avatar_colour: str | None = None,
+    by: User | None = None,
+) -> Persona:
     name = _check_name(name)
     colour = _check_colour(avatar_colour) if avatar_colour else AVATAR_COLOURS[Persona.objects.count() % len(AVATAR_COLOURS)]
     with unique_or_conflict("persona_org_name_uniq", "name", _name_taken(name)):
         return Persona.objects.create(
             organization_id=require_org_id(), name=name, summary=summary or "", segment=_check_segment(segment or {}),
-            owner=owner or (by if getattr(by, "email", None) else None), avatar_colour=colour,
+            owner=owner or by, avatar_colour=colour,
         )
 
 
 @tenant_atomic()
-def persona_update(*, persona: Persona, by=None, **values) -> Persona:
-    if "name" in values:
-        persona.name = _check_name(values["name"], exclude_pk=persona.pk)
-    if "summary" in values:
-        persona.summary = values["summary"] or ""
-    if "segment" in values:
-        persona.segment = _check_segment(values["segment"] or {})
-    if "owner" in values:
-        owner = values["owner"]
-        if owner is not None and not Membership.objects.filter(organization_id=persona.organization_id, user=owner).exists():
+def persona_update(
+    *,
+    persona: Persona,
+    name: str = UNCHANGED,
+    summary: str = UNCHANGED,
+    segment: dict | None = UNCHANGED,
+    owner: User | None = UNCHANGED,
+    avatar_colour: str | None = UNCHANGED,
+    by: User | None = None,
+) -> Persona:
+    """Change the fields given; the others keep their value (an avatar_colour of None keeps it too)."""
+    if name is not UNCHANGED:
+        name = _check_name(name, exclude_pk=persona.pk)
+    if summary is not UNCHANGED:
+        summary = summary or ""
+    if segment is not UNCHANGED:
+        segment = _check_segment(segment or {})
+    if owner is not UNCHANGED and owner is not None:
+        if not is_member(user=owner, organization=persona.organization_id):
             raise ValidationError({"owner": "The owner must be a member of this organisation."})
-        persona.owner = owner
-    if "avatar_colour" in values and values["avatar_colour"] is not None:
-        persona.avatar_colour = _check_colour(values["avatar_colour"])
+    if avatar_colour is None:
+        avatar_colour = UNCHANGED
+    elif avatar_colour is not UNCHANGED:
+        avatar_colour = _check_colour(avatar_colour)
+    model_update(persona, fields=PERSONA_FIELDS, data={
+        "name": name, "summary": summary, "segment": segment, "owner": owner, "avatar_colour": avatar_colour,
+    })
     with unique_or_conflict("persona_org_name_uniq", "name", _name_taken(persona.name)):
         persona.save()
     return persona
 
 
 @tenant_atomic()
-def persona_archive(*, persona: Persona, by=None) -> Persona:
+def persona_archive(*, persona: Persona, by: User | None = None) -> Persona:
     persona.status = Persona.Status.ARCHIVED
     persona.save(update_fields=["status", "updated_at"])
     return persona
 
 
 @tenant_atomic()
-def persona_delete(*, persona: Persona, by=None, request=None) -> None:
-    audit_record(action="persona_deleted", organization=persona.organization, actor=by, target=persona, request=request)
+def persona_delete(*, persona: Persona, by: User | None = None) -> None:
+    audit_record(action=AuditAction.PERSONA_DELETED, organization=persona.organization, actor=by, target=persona)
     persona.delete()  # the changes feed records the persona, its claims and citations as deleted
 
 
@@ -167,7 +192,7 @@ def _check_order(claim: Claim) -> None:
 
 
 @tenant_atomic()
-def claim_create(*, persona: Persona, kind: str, statement: str, order: int | None = None, by=None) -> Claim:
+def claim_create(*, persona: Persona, kind: str, statement: str, order: int | None = None, by: User | None = None) -> Claim:
     kind, statement = _check_claim(kind, statement)
     if order is None:
         last = persona.claims.order_by("-order").values_list("order", flat=True).first()
@@ -182,11 +207,21 @@ def claim_create(*, persona: Persona, kind: str, statement: str, order: int | No
 
 
 @tenant_atomic()
-def claim_update(*, claim: Claim, by=None, **values) -> Claim:
-    kind, statement = _check_claim(values.get("kind", claim.kind), values.get("statement", claim.statement))
-    claim.kind, claim.statement = kind, statement
-    if values.get("order") is not None:
-        claim.order = values["order"]
+def claim_update(
+    *,
+    claim: Claim,
+    kind: str = UNCHANGED,
+    statement: str = UNCHANGED,
+    order: int | None = UNCHANGED,
+    by: User | None = None,
+) -> Claim:
+    """Change the fields given; the others keep their value (an order of None keeps it too)."""
+    kind, statement = _check_claim(claim.kind if kind is UNCHANGED else kind,
+                                   claim.statement if statement is UNCHANGED else statement)
+    if order is None:
+        order = UNCHANGED
+    model_update(claim, fields=CLAIM_FIELDS, data={"kind": kind, "statement": statement, "order": order})
+    if order is not UNCHANGED:
         _check_order(claim)
     claim.save()
     _touch(claim.persona_id)
@@ -194,18 +229,18 @@ def claim_update(*, claim: Claim, by=None, **values) -> Claim:
 
 
 @tenant_atomic()
-def claim_delete(*, claim: Claim, by=None) -> None:
-    from .messages import checks_citing, messages_recompute
-
+def claim_delete(*, claim: Claim, by: User | None = None) -> None:
     persona_id = claim.persona_id
-    checks = checks_citing(claim_ids=[claim.pk])
+    checks = selectors.checks_citing(claim_ids=[claim.pk])
     claim.delete()
     _touch(persona_id)
     messages_recompute(check_ids=checks, reason=f"The claim “{claim.statement[:60]}” was deleted")
 
 
 @tenant_atomic()
-def citation_create(*, claim: Claim, highlight: Highlight, stance: str = Citation.Stance.SUPPORTS, note: str = "", by=None) -> Citation:
+def citation_create(
+    *, claim: Claim, highlight: Highlight, stance: str = Citation.Stance.SUPPORTS, note: str = "", by: User | None = None
+) -> Citation:
     # Not yours = does not exist; the database refuses it too (same-org composite key).
     if highlight.organization_id != claim.organization_id:
         raise ValidationError({"highlight": "No such highlight."})
@@ -217,18 +252,16 @@ def citation_create(*, claim: Claim, highlight: Highlight, stance: str = Citatio
     with unique_or_conflict("citation_once_per_claim", "highlight", cited):
         citation = Citation.objects.create(
             organization_id=claim.organization_id, claim=claim, highlight=highlight, stance=stance, note=note or "",
-            created_by=by if getattr(by, "email", None) else None,
+            created_by=by,
         )
     _touch(claim.persona_id)
     return citation
 
 
 @tenant_atomic()
-def citation_delete(*, citation: Citation, by=None) -> None:
-    from .messages import checks_citing, messages_recompute
-
+def citation_delete(*, citation: Citation, by: User | None = None) -> None:
     persona_id = citation.claim.persona_id
-    checks = checks_citing(claim_ids=[citation.claim_id])
+    checks = selectors.checks_citing(claim_ids=[citation.claim_id])
     citation.delete()
     _touch(persona_id)
     personas_recheck(persona_ids=[persona_id], reason="A citation was removed")
@@ -263,7 +296,7 @@ def _snapshot(persona: Persona) -> dict:
 
 
 @tenant_atomic()
-def persona_publish(*, persona: Persona, by=None) -> PersonaVersion:
+def persona_publish(*, persona: Persona, by: User | None = None) -> PersonaVersion:
     """Checks every claim against the policy; publishes all or nothing and keeps a snapshot."""
     persona = Persona.objects.select_for_update().get(pk=persona.pk)
     if persona.status == Persona.Status.ARCHIVED:
@@ -276,7 +309,7 @@ def persona_publish(*, persona: Persona, by=None) -> PersonaVersion:
     number = persona.current_version + 1
     version = PersonaVersion.objects.create(
         organization_id=persona.organization_id, persona=persona, number=number,
-        published_by=by if getattr(by, "email", None) else None, snapshot=_snapshot(persona),
+        published_by=by, snapshot=_snapshot(persona),
     )
     persona.status = Persona.Status.PUBLISHED
     persona.current_version = number
@@ -288,7 +321,7 @@ def persona_publish(*, persona: Persona, by=None) -> PersonaVersion:
 
 
 @tenant_atomic()
-def persona_unpublish(*, persona: Persona, by=None) -> Persona:
+def persona_unpublish(*, persona: Persona, by: User | None = None) -> Persona:
     persona.status = Persona.Status.DRAFT
     persona.save(update_fields=["status", "updated_at"])
     return persona
@@ -317,23 +350,21 @@ def personas_recheck(*, persona_ids, reason: str) -> list[Persona]:
     return flagged
 
 
-@contextmanager
-def evidence_change(*, highlights=None, reason: str):
-    """Wrap a change that removes or alters evidence.
-
-    Which personas cite the evidence is read before the change (a deletion
-    takes the citations with it); they are re-checked after it, in the same
-    transaction.
-    """
-    from .messages import checks_citing, messages_recompute
-
-    highlight_ids = list(highlights.values_list("pk", flat=True)) if hasattr(highlights, "values_list") else list(highlights or [])
-    affected = selectors.personas_citing(highlight_ids=highlight_ids) if highlight_ids else set()
-    checks = checks_citing(highlight_ids=highlight_ids) if highlight_ids else set()
-    yield affected
-    if affected:
-        personas_recheck(persona_ids=affected, reason=reason)
-    if checks:
-        messages_recompute(check_ids=checks, reason=reason)
-
-
+def persona_snapshots_rewrite(*, quotes: dict[str, str], scrub=None) -> int:
+    """Published snapshots keep every citation (history) but take a highlight's new quote; `scrub`, when an
+    erasure gives one, removes the erased person's words from the whole snapshot. Returns how many changed."""
+    changed = 0
+    for version in PersonaVersion.objects.all():
+        touched = False
+        for claim in version.snapshot.get("claims", []):
+            for citation in claim.get("citations", []):
+                if citation.get("highlight") in quotes:
+                    citation["quote"] = quotes[citation["highlight"]]
+                    touched = True
+        if scrub is not None:
+            scrubbed = scrub(version.snapshot)
+            touched, version.snapshot = touched or scrubbed != version.snapshot, scrubbed
+        if touched:
+            version.save(update_fields=["snapshot"])
+            changed += 1
+    return changed

@@ -1,4 +1,8 @@
+"""Template filters for persona pages: strength labels, avatar colours, dashboard lookups."""
+
 from django import template
+
+from ..models.personas import AVATAR_COLOURS
 
 register = template.Library()
 
@@ -9,9 +13,6 @@ STRENGTH_LABELS = {
     "none": "No evidence",
 }
 
-COLOUR_CLASSES = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6"]
-
-
 @register.filter
 def strength_label(level: str) -> str:
     return STRENGTH_LABELS.get(level, level)
@@ -21,7 +22,7 @@ def strength_label(level: str) -> str:
 def avatar_class(persona) -> str:
     """A palette class (the CSP forbids inline colours); unknown colours fall back to the first."""
     colour = (persona.avatar_colour or "").lower()
-    return f"avatar-{COLOUR_CLASSES.index(colour) if colour in COLOUR_CLASSES else 0}"
+    return f"avatar-{AVATAR_COLOURS.index(colour) if colour in AVATAR_COLOURS else 0}"
 
 
 @register.filter

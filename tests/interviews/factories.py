@@ -4,14 +4,14 @@ import factory
 from django.core.files.base import ContentFile
 
 from interviews.models import Interview, Participant, SpeakerMapping, Study, Utterance
-from tests.factories import OrganizationFactory
+from tests.factories import active_or_new_organization
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participant
 
-    organization = factory.SubFactory(OrganizationFactory)
+    organization = active_or_new_organization()
     pseudonym = factory.Sequence(lambda n: f"P{n:03d}")
     attributes = factory.LazyFunction(lambda: {"role": "procurement"})
 
@@ -20,7 +20,7 @@ class StudyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Study
 
-    organization = factory.SubFactory(OrganizationFactory)
+    organization = active_or_new_organization()
     name = factory.Sequence(lambda n: f"Study {n}")
 
 
@@ -28,7 +28,7 @@ class InterviewFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Interview
 
-    organization = factory.SubFactory(OrganizationFactory)
+    organization = active_or_new_organization()
     title = factory.Sequence(lambda n: f"Interview {n}")
     original_filename = "interview.txt"
     original_file = factory.LazyAttribute(lambda o: ContentFile(f"Alice: hello {o.title}".encode(), name="interview.txt"))

@@ -21,6 +21,7 @@ from interviews.models import Interview, Participant, PrivacyPolicy
 from interviews.services import Span
 from personas import services as persona_services
 from personas.models import Claim, EvidencePolicy
+from tests.api_assertions import assert_error
 from tests.sync.receiver import Receiver
 
 from .evidence_fixtures import make_interview
@@ -220,16 +221,16 @@ def test_forms_refuse_out_of_range_numbers(client, alice):
 def test_api_refuses_out_of_range_numbers_in_the_error_format(alice):
     admin = admin_api(alice)
     bad = admin.patch("/api/v1/evidence-policy/", {"max_evidence_age_months": 32767}, format="json")
-    assert bad.status_code == 400 and "max_evidence_age_months" in bad.json()["error"]["details"]
+    assert "max_evidence_age_months" in assert_error(bad, 400, "invalid")["details"]
     assert "120" in json.dumps(bad.json()["error"]["details"])
     persona = admin.post("/api/v1/personas/", {"name": "Buyer"}, format="json").json()
     for order in (2**31, 10**20):
         bad = admin.post("/api/v1/claims/", {"persona": persona["id"], "kind": "goal", "statement": "s", "order": order},
                          format="json")
-        assert bad.status_code == 400 and "order" in bad.json()["error"]["details"]
+        assert "order" in assert_error(bad, 400, "invalid")["details"]
     for url in ("http://example.com:99999/hook", "http://example.com:0/hook"):
         bad = admin.post("/api/v1/webhooks/", {"url": url, "events": ["persona.published"]}, format="json")
-        assert bad.status_code == 400 and "port" in json.dumps(bad.json()["error"]).lower(), url
+        assert "port" in json.dumps(assert_error(bad, 400, "invalid")).lower(), url
 
 
 @pytest.mark.postgres
@@ -284,7 +285,7 @@ def test_retention_queues_one_task_per_organisation(org_a, org_b, monkeypatch):
 
 
 def test_one_organisations_failing_retention_never_stops_another(org_a, org_b, monkeypatch):
-    from interviews.services import transcripts
+    from interviews.services import interviews as transcripts
 
     stuck = _old_interview_with_retention(org_a, "A")  # org A comes first
     old_b = _old_interview_with_retention(org_b, "B")

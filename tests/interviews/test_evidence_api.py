@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 from interviews.models import Highlight, Tag
+from tests.api_assertions import assert_error
 
 
 @pytest.fixture
@@ -27,10 +28,10 @@ def test_tag_crud_and_merge(api, corpus):
     api.post("/api/v1/highlights/", span(corpus["call1"], 0, 0, 0, 2, tags=[price["id"]]), format="json")
     merged = api.post(f"/api/v1/tags/{price['id']}/merge/", {"into": cost.json()["id"]}, format="json")
     assert merged.status_code == 200 and merged.json()["highlight_count"] == 1
-    assert api.get(f"/api/v1/tags/{price['id']}/").status_code == 404
+    assert_error(api.get(f"/api/v1/tags/{price['id']}/"), 404, "not_found")
     moved = api.patch(f"/api/v1/tags/{cost.json()['id']}/", {"parent": None, "name": "Costs"}, format="json").json()
     assert moved["parent"] is None and moved["name"] == "Costs"
-    assert api.post("/api/v1/tags/", {"name": "costs"}, format="json").status_code == 409  # the name is taken
+    assert_error(api.post("/api/v1/tags/", {"name": "costs"}, format="json"), 409, "conflict")  # the name is taken
     assert api.delete(f"/api/v1/tags/{parent['id']}/").status_code == 204
 
 
@@ -41,9 +42,9 @@ def test_highlight_create_edit_and_out_of_range_is_400(api, corpus):
     edited = api.patch(f"/api/v1/highlights/{hid}/", {"end_offset": 16}, format="json").json()
     assert edited["quote"] == "compare three" and edited["note"] == "key"
     bad = api.post("/api/v1/highlights/", span(corpus["call1"], 0, 0, 0, 999), format="json")
-    assert bad.status_code == 400 and "past the end" in bad.json()["error"]["message"]
+    assert "past the end" in assert_error(bad, 400, "invalid")["message"]
     backwards = api.patch(f"/api/v1/highlights/{hid}/", {"start_offset": 20, "end_offset": 5}, format="json")
-    assert backwards.status_code == 400
+    assert_error(backwards, 400, "invalid")
     assert api.get(f"/api/v1/highlights/{hid}/").json()["quote"] == "compare three"
 
 
@@ -51,7 +52,7 @@ def test_unknown_tag_or_interview_is_400(api, corpus):
     response = api.post(
         "/api/v1/highlights/", span(corpus["call1"], 0, 0, 0, 2, tags=["00000000-0000-0000-0000-000000000000"]), format="json"
     )
-    assert response.status_code == 400 and "tag" in response.json()["error"]["message"]
+    assert "tag" in assert_error(response, 400, "invalid")["message"]
 
 
 def test_bulk_create_all_or_nothing(api, corpus):
@@ -59,11 +60,11 @@ def test_bulk_create_all_or_nothing(api, corpus):
     created = api.post("/api/v1/highlights/bulk/", {"items": items}, format="json")
     assert created.status_code == 201 and len(created.json()["results"]) == 2
     refused = api.post("/api/v1/highlights/bulk/", {"items": items + [span(corpus["call1"], 0, 0, 7, 1)]}, format="json")
-    assert refused.status_code == 400 and "items[2]" in str(refused.json()["error"])
+    assert "items[2]" in str(assert_error(refused, 400, "invalid"))
     with tenant_scope(corpus["org"]):
         assert Highlight.objects.count() == 2
     too_many = api.post("/api/v1/highlights/bulk/", {"items": [items[0]] * 501}, format="json")
-    assert too_many.status_code == 400 and "500" in too_many.json()["error"]["message"]
+    assert "500" in assert_error(too_many, 400, "invalid")["message"]
 
 
 def test_highlights_filter_by_interview_and_tag(api, corpus):
@@ -73,7 +74,7 @@ def test_highlights_filter_by_interview_and_tag(api, corpus):
     api.post("/api/v1/highlights/", span(corpus["call2"], 0, 0, 0, 3), format="json")
     assert len(api.get(f"/api/v1/highlights/?interview={corpus['call2'].public_id}").json()["results"]) == 1
     assert len(api.get(f"/api/v1/highlights/?tag={tag.public_id}").json()["results"]) == 1
-    assert api.get("/api/v1/highlights/?tag=nope").status_code == 400
+    assert_error(api.get("/api/v1/highlights/?tag=nope"), 400, "invalid")
 
 
 def test_search_endpoint_with_filters(api, corpus):
@@ -93,4 +94,4 @@ def test_search_endpoint_with_filters(api, corpus):
 )
 def test_bad_search_input_is_400(api, params):
     response = api.get("/api/v1/search/", params)
-    assert response.status_code == 400 and response.json()["error"]["message"]
+    assert_error(response, 400, "invalid")

@@ -28,6 +28,7 @@ from empathy_site.tenancy.services import api_key_create
 from interviews import parsers, services
 from interviews import tasks as interview_tasks
 from interviews.models import Interview, Utterance
+from tests.api_assertions import assert_error
 from tests.worker import start_worker, wait_until_ready
 
 from .factories import InterviewFactory, UtteranceFactory
@@ -289,7 +290,7 @@ def test_reprocess_of_a_stalled_interview_through_the_api(org_a, django_capture_
     interview = queued_interview(org_a)
     make_stale(org_a, interview, minutes=1)
     refused = api.post(f"/api/v1/interviews/{interview.public_id}/reprocess/")
-    assert refused.status_code == 400 and "being processed" in refused.json()["error"]["message"]
+    assert "being processed" in assert_error(refused, 400, "invalid")["message"]
     make_stale(org_a, interview, minutes=11)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/v1/interviews/{interview.public_id}/reprocess/")

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 from interviews.models import Interview
+from tests.api_assertions import assert_error
 
 from .factories import ParticipantFactory, StudyFactory
 
@@ -29,8 +30,8 @@ def _upload(api, data=SRT, name="call.srt", **fields):
 
 def test_upload_answers_202_then_the_interview_is_ready(api, org_a, django_capture_on_commit_callbacks):
     with tenant_scope(org_a):
-        study = StudyFactory(organization=org_a)
-        participant = ParticipantFactory(organization=org_a)
+        study = StudyFactory()
+        participant = ParticipantFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = _upload(
             api, title="Dana", study=str(study.public_id), participant=str(participant.public_id),
@@ -70,26 +71,23 @@ def test_bad_uploads_get_a_clear_4xx(api, org_a, name, data, status):
 def test_oversized_upload_is_413(api, settings):
     settings.UPLOAD_MAX_BYTES = 100
     response = _upload(api, data=SRT * 10)
-    assert response.status_code == 413
+    assert_error(response, 413, "unsupported_file")
 
 
 def test_missing_file_is_400(api):
     response = api.post("/api/v1/interviews/", {"title": "x"}, format="multipart")
-    assert response.status_code == 400
-    assert response.json()["error"]["details"]["file"]
+    assert assert_error(response, 400, "invalid")["details"]["file"]
 
 
 def test_duplicate_upload_is_409_naming_the_existing_interview(api):
     first = _upload(api).json()
     response = _upload(api, name="again.srt")
-    assert response.status_code == 409
-    assert response.json()["error"]["details"]["existing"] == first["id"]
+    assert assert_error(response, 409, "duplicate")["details"]["existing"] == first["id"]
 
 
 def test_unknown_study_is_400_not_500(api):
     response = _upload(api, study="00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 400
-    assert "study" in response.json()["error"]["message"]
+    assert "study" in assert_error(response, 400, "invalid")["message"]
 
 
 def test_failed_interview_can_be_reprocessed(api, org_a, django_capture_on_commit_callbacks):
@@ -107,7 +105,7 @@ def test_speakers_are_listed_and_mapped(api, org_a, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         body = _upload(api).json()
     with tenant_scope(org_a):
-        participant = ParticipantFactory(organization=org_a)
+        participant = ParticipantFactory()
     speakers = api.get(f"/api/v1/interviews/{body['id']}/speakers/").json()["results"]
     dana = next(s for s in speakers if s["label"] == "Dana")
     response = api.post(
@@ -121,7 +119,7 @@ def test_speakers_are_listed_and_mapped(api, org_a, django_capture_on_commit_cal
 def test_delete_interview(api, org_a):
     body = _upload(api).json()
     assert api.delete(f"/api/v1/interviews/{body['id']}/").status_code == 204
-    assert api.get(f"/api/v1/interviews/{body['id']}/").status_code == 404
+    assert_error(api.get(f"/api/v1/interviews/{body['id']}/"), 404, "not_found")
 
 
 def test_participants_and_studies_crud(api):
@@ -133,17 +131,17 @@ def test_participants_and_studies_crud(api):
     pid = created.json()["id"]
     assert api.patch(f"/api/v1/participants/{pid}/", {"name": "Ida"}, format="json").json()["name"] == "Ida"
     duplicate = api.post("/api/v1/participants/", {"pseudonym": "P07"}, format="json")
-    assert duplicate.status_code == 409 and "pseudonym" in duplicate.json()["error"]["message"]
+    assert "pseudonym" in assert_error(duplicate, 409, "conflict")["message"]
     study = api.post("/api/v1/studies/", {"name": "Onboarding", "research_questions": ["Why churn?"]}, format="json")
     assert study.status_code == 201
     bad = api.post("/api/v1/studies/", {"name": "Dates", "starts_on": "2026-05-01", "ends_on": "2026-04-01"}, format="json")
-    assert bad.status_code == 400
+    assert_error(bad, 400, "invalid")
 
 
 def test_lists_are_cursor_paginated(api, org_a):
     with tenant_scope(org_a):
         for _ in range(5):
-            ParticipantFactory(organization=org_a)
+            ParticipantFactory()
     first = api.get("/api/v1/participants/?page_size=2").json()
     assert len(first["results"]) == 2 and first["next"]
     seen = [p["id"] for p in first["results"]]
@@ -156,7 +154,7 @@ def test_lists_are_cursor_paginated(api, org_a):
 
 
 def test_malformed_id_is_404(api):
-    assert api.get("/api/v1/interviews/not-a-uuid/").status_code == 404
+    assert_error(api.get("/api/v1/interviews/not-a-uuid/"), 404, "not_found")
 
 
 @pytest.mark.parametrize("role,status", [("viewer", 403), ("marketer", 403), ("researcher", 202)])
@@ -168,6 +166,8 @@ def test_upload_needs_the_research_role(member_factory, org_a, role, status):
         "/api/v1/interviews/", {"file": SimpleUploadedFile("c.srt", SRT)}, format="multipart", HTTP_X_ORGANIZATION=org_a.slug
     )
     assert response.status_code == status
+    if status == 403:
+        assert_error(response, 403, "permission_denied")
 
 
 def test_viewer_cannot_write_anything(member_factory, org_a):
@@ -176,14 +176,14 @@ def test_viewer_cannot_write_anything(member_factory, org_a):
     client.force_login(viewer.user)
     headers = {"HTTP_X_ORGANIZATION": org_a.slug}
     assert client.get("/api/v1/participants/", **headers).status_code == 200
-    assert client.post("/api/v1/participants/", {"pseudonym": "x"}, format="json", **headers).status_code == 403
-    assert client.post("/api/v1/studies/", {"name": "x"}, format="json", **headers).status_code == 403
+    assert_error(client.post("/api/v1/participants/", {"pseudonym": "x"}, format="json", **headers), 403, "permission_denied")
+    assert_error(client.post("/api/v1/studies/", {"name": "x"}, format="json", **headers), 403, "permission_denied")
 
 
 def test_session_call_without_org_header_is_400(client, alice):
     client.force_login(alice.user)
     response = client.get("/api/v1/participants/")
-    assert response.status_code == 400 and "X-Organization" in response.json()["error"]["message"]
+    assert "X-Organization" in assert_error(response, 400, "parse_error")["message"]
 
 
 def test_openapi_schema_and_docs_are_served(client, db):

@@ -51,7 +51,7 @@ def test_map_a_speaker_in_the_ui(client, researcher, django_capture_on_commit_ca
     with tenant_scope(researcher.org):
         interview = Interview.objects.get()
         speaker = SpeakerMapping.objects.get(interview=interview, label="Dana")
-        participant = ParticipantFactory(organization=researcher.org, pseudonym="P09", attributes={"role": "buyer"})
+        participant = ParticipantFactory(pseudonym="P09", attributes={"role": "buyer"})
     client.post(
         reverse("speaker_map", args=[researcher.org.slug, interview.public_id, speaker.public_id]),
         {"who": f"p:{participant.public_id}"},
@@ -64,10 +64,9 @@ def test_transcript_page_runs_a_constant_number_of_queries(client, researcher, d
     from .factories import UtteranceFactory
 
     with tenant_scope(researcher.org):
-        first = UtteranceFactory(organization=researcher.org, speaker__organization=researcher.org,
-                                 speaker__interview__organization=researcher.org)
+        first = UtteranceFactory()
         for _ in range(60):
-            UtteranceFactory(organization=researcher.org, speaker=first.speaker, interview=first.interview)
+            UtteranceFactory(speaker=first.speaker)
     with django_assert_max_num_queries(20):
         response = client.get(reverse("interview_detail", args=[researcher.org.slug, first.interview.public_id]))
     assert response.status_code == 200

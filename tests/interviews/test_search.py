@@ -6,7 +6,7 @@ import pytest
 
 from empathy_site.tenancy.context import tenant_scope
 from interviews import services
-from interviews.search import SearchFilters, parse_query, search_highlights, search_utterances
+from interviews.selectors.search import SearchFilters, parse_query, search_highlights, search_utterances
 from interviews.services import Span
 
 
@@ -61,7 +61,7 @@ def test_snippets_mark_matches_and_escape_html(corpus, org_a):
 
 
 def test_marking_escapes_everything_but_the_marks():
-    from interviews.search import MARK_END, MARK_START, _marked
+    from interviews.selectors.search import MARK_END, MARK_START, _marked
 
     assert _marked(f"<b>x</b> {MARK_START}hit{MARK_END}") == "&lt;b&gt;x&lt;/b&gt; <mark>hit</mark>"
 

@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
+from tests.api_assertions import assert_error
 
 
 @pytest.fixture
@@ -24,9 +25,8 @@ def test_build_and_publish_through_the_api(api, evidence):
     first = api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["ana1"].public_id)}, format="json")
     assert first.status_code == 201 and first.json()["quote"]
     refused = api.post(f"/api/v1/personas/{pid}/publish/")
-    assert refused.status_code == 400
-    error = refused.json()["error"]
-    assert error["code"] == "policy_not_met" and error["details"]["claims"][0]["claim"] == cid
+    error = assert_error(refused, 400, "policy_not_met")
+    assert error["details"]["claims"][0]["claim"] == cid
     assert any("2 supporting citations, has 1" in r for r in error["details"]["claims"][0]["reasons"])
     api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["ben"].public_id)}, format="json")
     api.post("/api/v1/citations/", {"claim": cid, "highlight": str(h["cy"].public_id), "stance": "contradicts"}, format="json")
@@ -46,11 +46,11 @@ def test_duplicate_citation_is_409_and_unknown_highlight_400(api, evidence):
     cid = api.post("/api/v1/claims/", {"persona": pid, "kind": "goal", "statement": "g"}, format="json").json()["id"]
     body = {"claim": cid, "highlight": str(evidence["h"]["ana1"].public_id)}
     assert api.post("/api/v1/citations/", body, format="json").status_code == 201
-    assert api.post("/api/v1/citations/", body, format="json").status_code == 409
+    assert_error(api.post("/api/v1/citations/", body, format="json"), 409, "conflict")
     unknown = api.post("/api/v1/citations/", {"claim": cid, "highlight": "00000000-0000-0000-0000-000000000000"}, format="json")
-    assert unknown.status_code == 400 and "highlight" in unknown.json()["error"]["message"]
+    assert "highlight" in assert_error(unknown, 400, "invalid")["message"]
     bad_kind = api.post("/api/v1/claims/", {"persona": pid, "kind": "vibe", "statement": "g"}, format="json")
-    assert bad_kind.status_code == 400
+    assert_error(bad_kind, 400, "invalid")
 
 
 def test_persona_list_runs_constant_queries(api, evidence, django_assert_max_num_queries):
@@ -69,17 +69,17 @@ def test_persona_list_runs_constant_queries(api, evidence, django_assert_max_num
 
 def test_policy_is_admin_only_to_change(api, evidence, client, member_factory):
     assert api.get("/api/v1/evidence-policy/").json()["min_citations"] == 2
-    assert api.patch("/api/v1/evidence-policy/", {"min_citations": 3}, format="json").status_code == 403
+    assert_error(api.patch("/api/v1/evidence-policy/", {"min_citations": 3}, format="json"), 403, "permission_denied")
     admin = APIClient()
     admin.force_login(evidence["owner"])
     response = admin.patch("/api/v1/evidence-policy/", {"min_citations": 3}, format="json", HTTP_X_ORGANIZATION=evidence["org"].slug)
     assert response.status_code == 200 and response.json()["min_citations"] == 3
     bad = admin.patch("/api/v1/evidence-policy/", {"min_participants": 9}, format="json", HTTP_X_ORGANIZATION=evidence["org"].slug)
-    assert bad.status_code == 400
+    assert_error(bad, 400, "invalid")
 
 
 @pytest.mark.parametrize("colour", ["zz", 0, "#12345g"])
 def test_a_bad_avatar_colour_is_400_not_500(api, colour):
-    assert api.post("/api/v1/personas/", {"name": "P", "avatar_colour": colour}, format="json").status_code == 400
+    assert_error(api.post("/api/v1/personas/", {"name": "P", "avatar_colour": colour}, format="json"), 400, "invalid")
     pid = api.post("/api/v1/personas/", {"name": f"Q{colour}"}, format="json").json()["id"]
-    assert api.patch(f"/api/v1/personas/{pid}/", {"avatar_colour": colour}, format="json").status_code == 400
+    assert_error(api.patch(f"/api/v1/personas/{pid}/", {"avatar_colour": colour}, format="json"), 400, "invalid")

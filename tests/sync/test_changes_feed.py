@@ -8,6 +8,7 @@ from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 from interviews import services
 from personas import services as persona_services
+from tests.api_assertions import assert_error
 
 
 @pytest.fixture
@@ -54,9 +55,9 @@ def test_types_filter_and_bad_cursor(api, org_a):
         services.tag_create(name="T")
     entries, _ = follow(api, types="tag")
     assert [e["type"] for e in entries] == ["tag"]
-    assert api.get("/api/v1/changes/", {"cursor": "garbage!"}).status_code == 400
-    assert api.get("/api/v1/changes/", {"types": "spaceship"}).status_code == 400
-    assert api.get("/api/v1/changes/", {"limit": "0"}).status_code == 400
+    assert_error(api.get("/api/v1/changes/", {"cursor": "garbage!"}), 400, "invalid")
+    assert_error(api.get("/api/v1/changes/", {"types": "spaceship"}), 400, "invalid")
+    assert_error(api.get("/api/v1/changes/", {"limit": "0"}), 400, "invalid")
 
 
 def test_erasure_tombstones_carry_no_content(api, org_a):
@@ -136,4 +137,4 @@ def test_list_endpoints_take_updated_since(api, org_a):
         services.participant_update(participant=old, name="touched")
     names = sorted(p["pseudonym"] for p in api.get("/api/v1/participants/", {"updated_since": since}).json()["results"])
     assert names == ["new", "old"]
-    assert api.get("/api/v1/participants/", {"updated_since": "yesterday-ish"}).status_code == 400
+    assert_error(api.get("/api/v1/participants/", {"updated_since": "yesterday-ish"}), 400, "invalid")

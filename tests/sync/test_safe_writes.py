@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
 from interviews.models import Participant, Study
+from tests.api_assertions import assert_error
 
 
 def client_for(org, scopes=("read", "write")):
@@ -35,7 +36,7 @@ def test_same_key_same_body_replays_without_doing_the_work_again(api, org_a):
 def test_same_key_other_body_is_refused(api):
     api.post("/api/v1/studies/", {"name": "Churn"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     other = api.post("/api/v1/studies/", {"name": "Pricing"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
-    assert other.status_code == 400 and "different request" in other.json()["error"]["message"]
+    assert "different request" in assert_error(other, 400, "invalid")["message"]
 
 
 def test_keys_are_scoped_to_the_api_key(org_a):
@@ -46,9 +47,10 @@ def test_keys_are_scoped_to_the_api_key(org_a):
 
 def test_a_refused_request_can_be_retried_with_its_key(api):
     bad = api.post("/api/v1/studies/", {"name": ""}, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
-    assert bad.status_code == 400
+    assert_error(bad, 400, "invalid")
     replay = api.post("/api/v1/studies/", {"name": ""}, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
-    assert replay.status_code == 400 and replay["Idempotent-Replayed"] == "true"
+    assert_error(replay, 400, "invalid")
+    assert replay["Idempotent-Replayed"] == "true"
 
 
 @pytest.mark.postgres
@@ -84,8 +86,8 @@ def test_etag_and_if_match(api):
     updated = api.patch(url, {"name": "Ana"}, format="json", HTTP_IF_MATCH=etag)
     assert updated.status_code == 200 and updated["ETag"] != etag
     stale = api.patch(url, {"name": "Bea"}, format="json", HTTP_IF_MATCH=etag)
-    assert stale.status_code == 412 and stale.json()["error"]["code"] == "precondition_failed"
-    assert api.delete(url, HTTP_IF_MATCH=etag).status_code == 412
+    assert_error(stale, 412, "precondition_failed")
+    assert_error(api.delete(url, HTTP_IF_MATCH=etag), 412, "precondition_failed")
     assert api.patch(url, {"name": "Cy"}, format="json").status_code == 200  # without If-Match it still works
     assert api.delete(url, HTTP_IF_MATCH="*").status_code == 204
 
@@ -102,18 +104,18 @@ def test_upsert_by_external_id_all_or_nothing(api, org_a):
     assert again[0]["name"] == "Ada" and again[0]["pseudonym"] == "H-101"
     refused = api.post("/api/v1/participants/upsert/", {"system": "hubspot", "participants": [
         {"external_id": "104"}, {"external_id": "105", "attributes": "not a map"}]}, format="json")
-    assert refused.status_code == 400 and "participants[1]" in str(refused.json()["error"])
+    assert "participants[1]" in str(assert_error(refused, 400, "invalid"))
     with tenant_scope(org_a):
         assert Participant.objects.count() == 3
     found = api.get("/api/v1/participants/", {"external_id": "hubspot:101"}).json()["results"]
     assert [p["name"] for p in found] == ["Ada"]
-    assert api.get("/api/v1/participants/", {"external_id": "nocolon"}).status_code == 400
+    assert_error(api.get("/api/v1/participants/", {"external_id": "nocolon"}), 400, "invalid")
 
 
 def test_a_crm_id_belongs_to_one_participant(api):
     api.post("/api/v1/participants/", {"pseudonym": "A", "external_ids": {"salesforce": "003X"}}, format="json")
     clash = api.post("/api/v1/participants/", {"pseudonym": "B", "external_ids": {"salesforce": "003X"}}, format="json")
-    assert clash.status_code == 409 and "003X" in clash.json()["error"]["message"]
+    assert "003X" in assert_error(clash, 409, "conflict")["message"]
 
 
 @override_settings(API_RATE_LIMIT="3/min")
@@ -125,8 +127,8 @@ def test_rate_limit_per_api_key(org_a):
     statuses = [limited.get("/api/v1/studies/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = limited.get("/api/v1/studies/")
-    assert response.status_code == 429 and int(response["Retry-After"]) > 0
-    assert response.json()["error"]["code"] == "throttled"
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
     assert other.get("/api/v1/studies/").status_code == 200  # per key, not per org
     cache.clear()
 
@@ -136,4 +138,4 @@ def test_scopes_are_checked_on_every_write(org_a):
     assert reader.get("/api/v1/changes/").status_code == 200
     for path, body in [("/api/v1/participants/upsert/", {"system": "x", "participants": [{"external_id": "1"}]}),
                        ("/api/v1/tags/", {"name": "t"}), ("/api/v1/personas/", {"name": "p"})]:
-        assert reader.post(path, body, format="json").status_code == 403, path
+        assert_error(reader.post(path, body, format="json"), 403, "permission_denied")

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from empathy_site.api.models import IdempotencyRecord
 from empathy_site.sync import webhooks
-from empathy_site.sync.models import DeliveryAttempt, IdempotencyRecord, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from empathy_site.sync.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from empathy_site.tenancy.context import active_org_id, tenant_scope
 
 from .receiver import Receiver

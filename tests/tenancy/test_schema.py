@@ -81,7 +81,7 @@ def test_database_refuses_a_foreign_key_into_another_org(org_a, org_b):
     from tests.interviews.factories import InterviewFactory
 
     with tenant_scope(org_a):
-        interview = InterviewFactory(organization=org_a)
+        interview = InterviewFactory()
         with pytest.raises(IntegrityError), transaction.atomic():
             type(interview).objects.filter(pk=interview.pk).update(study_id=study_b.pk)
             with connection.cursor() as cursor:

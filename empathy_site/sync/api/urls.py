@@ -1,3 +1,5 @@
+"""API routes of the sync app: the changes feed and webhook endpoints."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

@@ -1,22 +1,27 @@
+"""The changes feed and the webhook endpoints API."""
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from empathy_site.tenancy.api.base import OrgAPIView
+from empathy_site.api.base import OrgAPIView, TenantModelViewSet
+from empathy_site.api.schema import results_of
+from empathy_site.model_update import UNCHANGED
+from empathy_site.tenancy.lookups import resolve_one
+from empathy_site.tenancy.roles import Perm
 
+from .. import selectors, webhooks
 from ..feed import MAX_PAGE, changes_page, decode_cursor, encode_cursor, parse_types
-
-
-class ChangeSerializer(serializers.Serializer):
-    position = serializers.IntegerField()
-    type = serializers.CharField()
-    id = serializers.UUIDField()
-    action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
-    occurred_at = serializers.DateTimeField()
-    object = serializers.JSONField(allow_null=True, help_text="The object as the API shows it now; null for a deletion.")
-    deleted = serializers.BooleanField()
+from ..models import WebhookDelivery, WebhookEndpoint
+from .serializers import (
+    ChangeSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointSerializer,
+)
 
 
 class ChangesView(OrgAPIView):
@@ -57,55 +62,6 @@ class ChangesView(OrgAPIView):
         return Response({"results": ChangeSerializer(entries, many=True).data, "next": next_url, "cursor": cursor})
 
 
-# Webhooks ------------------------------------------------------------------------------------
-
-from django.db.models import Prefetch  # noqa: E402
-from rest_framework import status  # noqa: E402
-from rest_framework.decorators import action  # noqa: E402
-
-from empathy_site.tenancy.api.base import TenantModelViewSet  # noqa: E402
-from empathy_site.tenancy.api.schema import results_of  # noqa: E402
-from empathy_site.tenancy.roles import Perm  # noqa: E402
-
-from .. import webhooks  # noqa: E402
-from ..models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402
-
-
-class WebhookEndpointSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEndpoint.EVENTS), min_length=1)
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["id", "url", "description", "events", "enabled", "disabled_reason", "failing_since", "created_at", "updated_at"]
-        read_only_fields = ["disabled_reason", "failing_since", "created_at", "updated_at"]
-
-
-class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(read_only=True, help_text="Shown once: store it to verify signatures.")
-
-    class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
-
-
-class DeliveryAttemptSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DeliveryAttempt
-        fields = ["number", "status_code", "latency_ms", "error", "attempted_at"]
-
-
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    event_type = serializers.CharField(source="event.event_type", read_only=True)
-    event_id = serializers.UUIDField(source="event.public_id", read_only=True)
-    attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = WebhookDelivery
-        fields = ["id", "event_type", "event_id", "status", "attempts", "next_attempt_at", "last_status_code",
-                  "last_error", "delivered_at", "created_at", "attempt_log"]
-        read_only_fields = fields
-
 
 class WebhookEndpointViewSet(TenantModelViewSet):
     """Webhook endpoints of the organisation. Admins only."""
@@ -126,7 +82,10 @@ class WebhookEndpointViewSet(TenantModelViewSet):
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
     def service_update(self, instance, data):
-        return webhooks.endpoint_update(endpoint=instance, by=self.actor, **data)
+        return webhooks.endpoint_update(
+            endpoint=instance, url=data.get("url", UNCHANGED), events=data.get("events", UNCHANGED),
+            enabled=data.get("enabled", UNCHANGED), description=data.get("description", UNCHANGED), by=self.actor,
+        )
 
     def service_delete(self, instance):
         webhooks.endpoint_delete(endpoint=instance, by=self.actor)
@@ -134,20 +93,12 @@ class WebhookEndpointViewSet(TenantModelViewSet):
     @extend_schema(responses=results_of(WebhookDeliverySerializer, "WebhookDeliveryList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, *args, **kwargs):
-        endpoint = self.get_object()
-        deliveries = (WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
-                      .prefetch_related(Prefetch("attempt_log", queryset=DeliveryAttempt.objects.all()))
-                      .order_by("-created_at")[:100])
+        deliveries = selectors.endpoint_deliveries(endpoint=self.get_object(), limit=100)
         return Response({"results": WebhookDeliverySerializer(deliveries, many=True).data, "next": None})
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer,
                    parameters=[OpenApiParameter("delivery_id", OpenApiTypes.UUID, OpenApiParameter.PATH)])
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9a-f-]{36})/replay")
     def replay(self, request, *args, delivery_id=None, **kwargs):
-        endpoint = self.get_object()
-        delivery = WebhookDelivery.objects.filter(endpoint=endpoint, public_id=delivery_id).first()
-        if delivery is None:
-            from rest_framework.exceptions import NotFound
-
-            raise NotFound("No such delivery for this endpoint.")
+        delivery = resolve_one(WebhookDelivery.objects.filter(endpoint=self.get_object()), delivery_id)
         return Response(WebhookDeliverySerializer(webhooks.delivery_replay(delivery=delivery, by=self.actor)).data)

@@ -1,9 +1,13 @@
+"""Template filters of the tenancy pages."""
+
 from django import template
+
+from empathy_site.tenancy.models import AuditAction
 
 register = template.Library()
 
 
 @register.filter
 def action_label(action: str) -> str:
-    """login_failed -> Login failed."""
-    return action.replace("_", " ").capitalize()
+    """The audit action's label from AuditAction; a value it no longer lists shows as itself."""
+    return AuditAction(action).label if action in AuditAction.values else action

@@ -1,3 +1,5 @@
+"""manage.py import_interviews: transcript files or folders queued as interviews of one organisation."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -5,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import Organization
 from interviews import parsers, services
+from interviews.models import Study
 
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt", ".txt", ".docx", ".json"}
 
@@ -34,8 +37,6 @@ class Command(BaseCommand):
         with tenant_scope(organization):
             study_obj = None
             if study:
-                from interviews.models import Study
-
                 study_obj = Study.objects.filter(name=study).first() or services.study_create(name=study)
         for path in files:
             with tenant_scope(organization):

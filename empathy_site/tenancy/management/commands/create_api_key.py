@@ -1,3 +1,5 @@
+"""`manage.py create_api_key --org SLUG --name NAME --scopes read,write`: prints the new key once."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 

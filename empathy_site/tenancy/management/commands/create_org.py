@@ -1,3 +1,5 @@
+"""`manage.py create_org SLUG --name NAME --owner EMAIL --password PW`: an organisation with an admin owner."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 

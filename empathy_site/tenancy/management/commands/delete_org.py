@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from empathy_site.tenancy.erasure import organization_delete
 from empathy_site.tenancy.models import Organization
-from interviews.services import organization_erase
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError(f"No organisation with slug “{slug}”.")
         with transaction.atomic():
-            organization_erase(organization=organization)
+            organization_delete(organization=organization)
         self.stdout.write(self.style.SUCCESS(f"Deleted {slug} and its files."))

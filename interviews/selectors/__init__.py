@@ -1,0 +1,34 @@
+"""Reads for the interviews app, split by topic; import from here."""
+
+from .evidence import interview_highlights, tag_highlights, tag_tree, utterance_segments
+from .patterns import participant_attribute_keys, tag_cooccurrence, tag_segment_matrix
+from .privacy import (
+    interviews_past_retention,
+    participant_personal_data,
+    pending_findings,
+    privacy_policy,
+    retention_runs_recent,
+)
+from .search import (
+    ATTRIBUTE_FILTER_PATTERN,
+    SearchFilters,
+    parse_query,
+    search_highlights,
+    search_utterances,
+    split_attribute_filter,
+)
+from .transcripts import (
+    interview_list,
+    interview_speakers,
+    interview_stalled,
+    interview_transcript,
+    label_speakers,
+    organization_overview,
+    participant_by_external_id,
+    participant_list,
+    participant_search,
+    stale_claim_cutoff,
+    study_list,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,263 @@
+"""Evidence search over utterances and highlights of the active organisation.
+
+Query syntax (what people type): words (all must match), "a phrase", and
+prefix* terms. PostgreSQL ranks with ts_rank_cd over the generated tsvector
+columns and marks matches with ts_headline; SQLite matches with LIKE and marks
+in Python, so the same queries work in development.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Exists, FloatField, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from empathy_site.json_keys import json_key_equals
+
+from ..models import Highlight, HighlightTag, Utterance
+
+MARK_START, MARK_END = "\x02", "\x03"
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"[\w']+")
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+def parse_query(query: str) -> list[Term]:
+    terms = []
+    for phrase, token in _TERM.findall(query or ""):
+        if phrase:
+            words = tuple(w.lower() for w in _WORD.findall(phrase))
+            if words:
+                terms.append(Term(words))
+        else:
+            prefix = token.endswith("*")
+            for word in _WORD.findall(token):
+                terms.append(Term((word.lower(),), prefix=prefix))
+    return terms[:12]
+
+
+def _tsquery(terms: list[Term]) -> str:
+    """A to_tsquery string built from sanitised words only (no operators from the user)."""
+    parts = []
+    for term in terms:
+        words = [w.replace("'", "") for w in term.words if w.replace("'", "")]
+        if not words:
+            continue
+        if term.prefix:
+            parts.append(f"{words[0]}:*")
+        elif term.is_phrase:
+            parts.append("(" + " <-> ".join(words) + ")")
+        else:
+            parts.append(words[0])
+    return " & ".join(parts)
+
+
+# The attribute filter people type, `key=value`: one equality, no operators. The key is taken literally
+# (spaces, quotes, unicode, lookup-like words alike; see empathy_site.json_keys), the value compared as text.
+ATTRIBUTE_FILTER_PATTERN = r"^[^=\x00-\x1f]{1,60}=[^\x00-\x1f]{0,200}$"
+
+
+def split_attribute_filter(raw: str) -> tuple[str, str]:
+    """`key=value` (validated by ATTRIBUTE_FILTER_PATTERN) as (key, value)."""
+    key, _, value = raw.partition("=")
+    return key.strip(), value.strip()
+
+
+@dataclass
+class SearchFilters:
+    study: object | None = None
+    tag: object | None = None
+    attribute_key: str = ""
+    attribute_value: str = ""
+    speaker_kind: str = ""  # "participant" | "team" | ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def active(self) -> list[str]:
+        names = []
+        if self.study is not None:
+            names.append("study")
+        if self.tag is not None:
+            names.append("tag")
+        if self.attribute_key:
+            names.append("attribute")
+        if self.speaker_kind:
+            names.append("speaker")
+        if self.date_from or self.date_to:
+            names.append("date")
+        return names
+
+
+def _filter_utterances(queryset, filters: SearchFilters):
+    if filters.study is not None:
+        queryset = queryset.filter(interview__study=filters.study)
+    if filters.tag is not None:
+        covering = Highlight.objects.filter(
+            interview_id=OuterRef("interview_id"),
+            start_position__lte=OuterRef("position"),
+            end_position__gte=OuterRef("position"),
+            tag_links__tag=filters.tag,
+        )
+        queryset = queryset.filter(Exists(covering))
+    if filters.attribute_key:
+        queryset = queryset.filter(
+            json_key_equals("speaker__participant__attributes", filters.attribute_key, filters.attribute_value)
+        )
+    if filters.speaker_kind == "participant":
+        queryset = queryset.filter(speaker__participant__isnull=False)
+    elif filters.speaker_kind == "team":
+        queryset = queryset.filter(speaker__team_member__isnull=False)
+    return _filter_dates(queryset, filters, "interview__")
+
+
+def _filter_highlights(queryset, filters: SearchFilters):
+    if filters.study is not None:
+        queryset = queryset.filter(interview__study=filters.study)
+    if filters.tag is not None:
+        queryset = queryset.filter(Exists(HighlightTag.objects.filter(highlight=OuterRef("pk"), tag=filters.tag)))
+    if filters.attribute_key:
+        queryset = queryset.filter(json_key_equals("participant__attributes", filters.attribute_key, filters.attribute_value))
+    if filters.speaker_kind == "participant":
+        queryset = queryset.filter(participant__isnull=False)
+    elif filters.speaker_kind == "team":
+        queryset = queryset.filter(participant__isnull=True)
+    return _filter_dates(queryset, filters, "interview__")
+
+
+def _filter_dates(queryset, filters: SearchFilters, prefix: str):
+    if filters.date_from:
+        queryset = queryset.filter(
+            Q(**{f"{prefix}conducted_at__date__gte": filters.date_from})
+            | Q(**{f"{prefix}conducted_at__isnull": True, f"{prefix}created_at__date__gte": filters.date_from})
+        )
+    if filters.date_to:
+        queryset = queryset.filter(
+            Q(**{f"{prefix}conducted_at__date__lte": filters.date_to})
+            | Q(**{f"{prefix}conducted_at__isnull": True, f"{prefix}created_at__date__lte": filters.date_to})
+        )
+    return queryset
+
+
+def _marked(text: str) -> SafeString:
+    """Escape everything, then turn the private markers into <mark>."""
+    return mark_safe(escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def _python_marks(text: str, terms: list[Term], limit: int = 240) -> SafeString:
+    spans = []
+    lower = text.lower()
+    for term in terms:
+        needle = " ".join(term.words)
+        for match in re.finditer(re.escape(needle) + (r"\w*" if term.prefix else r"\b"), lower):
+            spans.append((match.start(), match.end()))
+    spans.sort()
+    start = max(0, spans[0][0] - 80) if spans else 0
+    window_end = start + limit
+    pieces, cursor = [], start
+    for begin, end in spans:
+        if begin < cursor or begin >= window_end:
+            continue
+        pieces.append(text[cursor:begin] + MARK_START + text[begin:end] + MARK_END)
+        cursor = end
+    pieces.append(text[cursor:window_end])
+    snippet = ("…" if start else "") + "".join(pieces) + ("…" if len(text) > window_end else "")
+    return _marked(snippet)
+
+
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=45, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
+)
+
+
+def _pg_search(model, queryset, tsquery: str, limit: int, offset: int, text_sql: str, match_function: str):
+    """Two statements: the ranked page of ids, then those rows with their headlines.
+
+    Matching goes through `match_function` (SECURITY DEFINER, active org only,
+    ids only) so the GIN index serves it under row-level security; ranking is
+    length-normalised (flag 1) so a concise quote beats a long monologue that
+    merely repeats a word, and ts_headline never has to parse huge texts.
+    """
+    table = model._meta.db_table
+    matches = RawSQL(f"SELECT {match_function}(to_tsquery('english', %s))", [tsquery])
+    rank = RawSQL(f"ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery], output_field=FloatField())
+    page = list(
+        queryset.filter(pk__in=matches).annotate(rank=rank).order_by("-rank", "-pk").values_list("pk", "rank")[
+            offset : offset + limit
+        ]
+    )
+    if not page:
+        return []
+    ranks = dict(page)
+    rows = {row.pk: row for row in queryset.filter(pk__in=list(ranks))}
+    with connection.cursor() as cursor:
+        # Headlines only for the page shown: ts_headline re-parses the text, so never for every match.
+        cursor.execute(
+            f"SELECT id, ts_headline('english', {text_sql}, to_tsquery('english', %s), %s) "
+            f"FROM {table} WHERE id = ANY(%s)",
+            [tsquery, HEADLINE_OPTIONS, list(ranks)],
+        )
+        headlines = dict(cursor.fetchall())
+    ordered = []
+    for pk, _ in page:
+        row = rows.get(pk)
+        if row is not None:
+            row.rank, row.snippet = ranks[pk], _marked(headlines.get(pk, ""))
+            ordered.append(row)
+    return ordered
+
+
+def _sqlite_search(queryset, terms: list[Term], field_names: list[str], limit: int, offset: int):
+    for term in terms:
+        needle = " ".join(term.words)
+        condition = Q()
+        for field_name in field_names:
+            condition |= Q(**{f"{field_name}__icontains": needle})
+        queryset = queryset.filter(condition)
+    rows = list(queryset.order_by("-pk")[offset : offset + limit])
+    for row in rows:
+        text = " ".join(getattr(row, f) or "" for f in field_names)
+        row.rank = sum(text.lower().count(" ".join(t.words)) for t in terms)
+        row.snippet = _python_marks(text, terms)
+    rows.sort(key=lambda r: -r.rank)
+    return rows
+
+
+def search_utterances(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0):
+    terms = parse_query(query)
+    if not terms:
+        return []
+    filters = filters or SearchFilters()
+    queryset = _filter_utterances(
+        Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member"), filters
+    )
+    if connection.vendor == "postgresql":
+        return _pg_search(Utterance, queryset, _tsquery(terms), limit, offset, "text", "utterance_match_ids")
+    return _sqlite_search(queryset, terms, ["text"], limit, offset)
+
+
+def search_highlights(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0):
+    terms = parse_query(query)
+    if not terms:
+        return []
+    filters = filters or SearchFilters()
+    queryset = _filter_highlights(
+        Highlight.objects.select_related("interview", "participant").prefetch_related("tags"), filters
+    )
+    if connection.vendor == "postgresql":
+        return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, "quote || ' ' || note", "highlight_match_ids")
+    return _sqlite_search(queryset, terms, ["quote", "note"], limit, offset)

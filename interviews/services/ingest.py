@@ -1,0 +1,249 @@
+"""Turning an uploaded transcript into utterances: queueing, claiming, parsing and storing, and the sweep that
+re-queues interviews whose worker died. Runs in Celery workers (interviews.tasks) and never leaves an interview
+processing for good.
+"""
+
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded, WorkerLostError
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from empathy_site.sync.capture import record_changes
+from empathy_site.sync.failures import failed_task_record
+from empathy_site.sync.webhooks import emit
+from empathy_site.tenancy.context import tenant_atomic
+
+from .. import parsers
+from ..models import Interview, PrivacyPolicy, SpeakerMapping, Utterance
+from ..selectors import privacy_policy, stale_claim_cutoff
+from .redaction import interview_redact
+
+logger = logging.getLogger(__name__)
+
+# A worker that died this often on one interview is not tried again: the file itself may be what kills it.
+MAX_STALE_REQUEUES = 3
+
+UNEXPECTED_FAILURE_MESSAGE = (
+    "Something went wrong on our side while reading this transcript, so nothing from it was imported. "
+    "The original file is kept: try Reprocess, and if that fails too, ask an admin to look at the failed "
+    "background work listed under Webhooks in the organisation's settings."
+)
+TIMEOUT_FAILURE_MESSAGE = (
+    "Reading this transcript took longer than the time allowed, so it was stopped. The original file is kept: "
+    "try Reprocess, or split a very long transcript into parts and upload those."
+)
+WORKER_LOST_MESSAGE = (
+    "Processing was interrupted {count} times before it could finish (the background worker stopped), so it "
+    "was not tried again. The original file is kept: try Reprocess, or split a very long transcript into parts."
+)
+
+
+def parse_limits() -> parsers.ParseLimits:
+    return parsers.ParseLimits(
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        docx_max_uncompressed_bytes=settings.DOCX_MAX_UNCOMPRESSED_BYTES,
+        docx_max_compression_ratio=settings.DOCX_MAX_COMPRESSION_RATIO,
+    )
+
+
+def queue_processing(interview: Interview) -> None:
+    """Queue the parsing once the interview's row is committed."""
+    # Imported here, not at the top: the tasks module imports these services.
+    from ..tasks import interview_process_task
+
+    org_id, interview_id = interview.organization_id, interview.pk
+    transaction.on_commit(lambda: interview_process_task.delay(org_id, interview_id))
+
+
+def _stale_claim() -> Q:
+    """Processing, claimed longer ago than INTERVIEW_CLAIM_TIMEOUT_SECONDS.
+
+    Only a candidate: a live worker holds its row (_hold_claim), so callers lock
+    with FOR UPDATE SKIP LOCKED and take over only the rows no worker holds.
+    """
+    return Q(status=Interview.Status.PROCESSING) & (Q(claimed_at__lt=stale_claim_cutoff()) | Q(claimed_at__isnull=True))
+
+
+def stalled_filter() -> Q:
+    """Waiting longer than the claim timeout: a dead worker's claim, or a queued task the broker lost."""
+    return _stale_claim() | Q(status=Interview.Status.QUEUED, updated_at__lt=stale_claim_cutoff())
+
+
+def take_unheld(queryset) -> list[Interview]:
+    """Lock and return the rows no live worker holds. Precondition: inside tenant_atomic()."""
+    return list(queryset.select_for_update(skip_locked=True).order_by("pk"))
+
+
+def _hold_claim(interview_id: int) -> None:
+    """Hold the interview's row until this transaction ends, as proof that its worker is alive.
+
+    FOR KEY SHARE lets ordinary edits (title, study) through, but makes FOR UPDATE
+    SKIP LOCKED (stale takeover, the sweep, reprocess) pass the row by. A killed
+    worker's connection closes and the lock goes with it.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite: one process (embedded development), no concurrent workers
+    table = connection.ops.quote_name(Interview._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [interview_id])
+
+
+def interview_claim(*, interview_id: int) -> bool:
+    """Claim a queued interview (or one whose worker died). False: someone else has it."""
+    with tenant_atomic():
+        claimed = Interview.objects.filter(pk=interview_id, status=Interview.Status.QUEUED).update(
+            status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None
+        )
+        if not claimed and take_unheld(Interview.objects.filter(_stale_claim(), pk=interview_id)):
+            claimed = Interview.objects.filter(pk=interview_id).update(
+                status=Interview.Status.PROCESSING, claimed_at=timezone.now(), progress=10, error=None
+            )
+        if claimed:
+            interview = Interview.objects.only("public_id", "organization_id").get(pk=interview_id)
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+    return claimed == 1
+
+
+def interview_process(*, interview_id: int) -> Interview | None:
+    """Parse and index one interview. Safe to run twice: it claims first, and
+    replaces the utterances in one transaction. Returns None when there was
+    nothing to do (gone, or claimed by another run).
+
+    Never leaves the interview processing: anything that goes wrong ends it failed
+    with a sentence for the researcher, the original file kept for a reprocess; what
+    is not the file's fault is also recorded as failed work an admin can run again.
+    Only a database error the connection may not survive (OperationalError) escapes:
+    the claim then stays, and the stale-claim sweep re-queues it.
+    """
+    if not interview_claim(interview_id=interview_id):
+        return None
+    with tenant_atomic():
+        interview = Interview.objects.filter(pk=interview_id).first()
+        if interview is None:
+            return None
+        _hold_claim(interview_id)
+        try:
+            # A savepoint: a failing write is undone, and the failure state below commits instead.
+            with transaction.atomic():
+                return _interview_parse_and_store(interview)
+        except parsers.TranscriptError as error:
+            return _interview_fail(interview, error.message)
+        except OperationalError:
+            raise
+        except Exception as error:
+            logger.exception("Processing interview %s of organisation %s failed", interview_id, interview.organization_id)
+            interview.refresh_from_db()  # drop what the failed attempt set on the instance
+            message = TIMEOUT_FAILURE_MESSAGE if isinstance(error, SoftTimeLimitExceeded) else UNEXPECTED_FAILURE_MESSAGE
+            _interview_fail(interview, message)
+            _record_failed_processing(interview, error)
+            return interview
+
+
+def _interview_parse_and_store(interview: Interview) -> Interview:
+    try:
+        with interview.original_file.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):  # ValueError: the field names no file
+        return _interview_fail(interview, "The original file is missing from storage; upload it again.")
+    parsed = parsers.parse_transcript(data, interview.original_filename, parse_limits())
+    _store_utterances(interview, parsed)
+    interview.detected_format = parsed.format
+    interview.format_variant = parsed.variant or ""
+    interview.duration_ms = parsed.duration_ms
+    interview.utterance_count = len(parsed.utterances)
+    interview.parse_warnings = list(parsed.warnings)
+    interview.status = Interview.Status.READY
+    interview.error = None
+    interview.progress = 100
+    interview.processed_at = timezone.now()
+    interview.save(update_fields=[
+        "detected_format", "format_variant", "duration_ms", "utterance_count", "parse_warnings", "status",
+        "error", "progress", "processed_at", "updated_at",
+    ])
+    if privacy_policy().redaction_mode != PrivacyPolicy.RedactionMode.OFF:
+        interview_redact(interview=interview)
+    emit("interview.ready", interview)
+    return interview
+
+
+def _interview_fail(interview: Interview, message: str) -> Interview:
+    interview.status = Interview.Status.FAILED
+    interview.error = message
+    interview.progress = 100
+    interview.parse_warnings = []
+    interview.save(update_fields=["status", "error", "progress", "parse_warnings", "updated_at"])
+    emit("interview.failed", interview)
+    return interview
+
+
+def _record_failed_processing(interview: Interview, error: BaseException) -> None:
+    """For the admin: the technical cause, and "Run again" reprocesses the interview."""
+    from ..tasks import interview_reprocess_task  # not at the top: the tasks module imports these services
+
+    failed_task_record(
+        organization_id=interview.organization_id, task_name=interview_reprocess_task.name,
+        args=[interview.organization_id, interview.pk], exception=error,
+    )
+
+
+def interviews_requeue_stale() -> dict[str, int]:
+    """Beat, per organisation: re-queue interviews whose worker died mid-task.
+
+    A claim older than INTERVIEW_CLAIM_TIMEOUT_SECONDS on a row no worker holds is
+    a dead worker's. After MAX_STALE_REQUEUES re-queues the interview fails with a
+    sentence instead of looping (a file that kills the worker would otherwise do so forever).
+    """
+    requeued = failed = 0
+    with tenant_atomic():
+        for interview in take_unheld(Interview.objects.filter(_stale_claim())):
+            if interview.stale_requeues >= MAX_STALE_REQUEUES:
+                _interview_fail(interview, WORKER_LOST_MESSAGE.format(count=interview.stale_requeues + 1))
+                _record_failed_processing(interview, WorkerLostError(
+                    f"the worker processing this interview stopped {interview.stale_requeues + 1} times"))
+                failed += 1
+                continue
+            Interview.objects.filter(pk=interview.pk).update(
+                status=Interview.Status.QUEUED, claimed_at=None, progress=0, stale_requeues=F("stale_requeues") + 1
+            )
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+            queue_processing(interview)
+            requeued += 1
+    return {"requeued": requeued, "failed": failed}
+
+
+def _store_utterances(interview: Interview, parsed) -> None:
+    """Replace the utterances. Labels and text come clean and bounded from parsers.normalise_utterances."""
+    org_id = interview.organization_id
+    Utterance.objects.filter(interview=interview).delete()
+    # Mappings a researcher already made survive a reprocess; labels are matched as written.
+    speakers = {s.label: s for s in SpeakerMapping.objects.filter(interview=interview)}
+    new_labels = []
+    for utterance in parsed.utterances:
+        if utterance.speaker not in speakers and utterance.speaker not in new_labels:
+            new_labels.append(utterance.speaker)
+    created = SpeakerMapping.objects.bulk_create(
+        [SpeakerMapping(organization_id=org_id, interview=interview, label=label) for label in new_labels]
+    )
+    speakers.update({s.label: s for s in created})
+    Utterance.objects.bulk_create(
+        [
+            Utterance(
+                organization_id=org_id,
+                interview=interview,
+                position=position,
+                speaker=speakers[u.speaker],
+                start_ms=u.start_ms,
+                end_ms=u.end_ms,
+                text=u.text,
+            )
+            for position, u in enumerate(parsed.utterances)
+        ],
+        batch_size=1000,
+    )
+    used = {u.speaker for u in parsed.utterances}
+    SpeakerMapping.objects.filter(interview=interview).exclude(label__in=used).filter(
+        participant__isnull=True, team_member__isnull=True
+    ).delete()

@@ -1,0 +1,127 @@
+"""Web UI for interviews: the list and upload, one interview's transcript, reprocess, delete, speaker mapping."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from empathy_site.tenancy.lookups import resolve_one
+from empathy_site.tenancy.models import User
+from empathy_site.tenancy.roles import Perm
+from empathy_site.tenancy.web import OrgView
+
+from .. import parsers, selectors, services
+from ..forms import UploadForm
+from ..models import Interview, Participant, SpeakerMapping
+
+
+class InterviewListView(OrgView):
+    def get(self, request, form=None, status=200):
+        page = Paginator(selectors.interview_list(status=request.GET.get("status")), 30).get_page(request.GET.get("page"))
+        context = {"page": page, "form": form or UploadForm(), "can_upload": self.can(Perm.RESEARCH)}
+        return render(request, "interviews/interview_list.html", context, status=status)
+
+    def post(self, request):
+        # Not a ServiceFormView: several files, each accepted or refused on its own.
+        form = UploadForm(request.POST, request.FILES)
+        files = request.FILES.getlist("files")
+        if not form.is_valid() and not files:
+            return self.get(request, form=form, status=400)
+        if len(files) > settings.UPLOAD_MAX_FILES:
+            form.add_error("files", f"Upload at most {settings.UPLOAD_MAX_FILES} files at once.")
+            return self.get(request, form=form, status=400)
+        study = form.cleaned_data.get("study") if form.is_valid() else None
+        accepted = 0
+        for uploaded in files:
+            try:
+                services.interview_upload(upload=services.upload_from_file(uploaded), study=study, by=request.user)
+                accepted += 1
+            except parsers.UnsupportedFile as error:
+                messages.error(request, f"{uploaded.name}: {error.message}")
+            except services.DuplicateInterview as error:
+                messages.warning(request, f"{uploaded.name}: {error.messages[0]}")
+        if accepted:
+            messages.success(request, f"{accepted} transcript{'s' if accepted != 1 else ''} uploaded; processing now.")
+            return redirect("interview_list", org_slug=self.organization.slug)
+        return self.get(request, form=UploadForm(), status=400)
+
+
+class InterviewRowView(OrgView):
+    """One row of the list; polled by HTMX until the interview is ready or failed."""
+
+    def get(self, request, interview_id):
+        interview = resolve_one(selectors.interview_list(), interview_id)
+        return render(request, "interviews/_interview_row.html", {"interview": interview})
+
+
+class InterviewDetailView(OrgView):
+    def get(self, request, interview_id):
+        interview = resolve_one(Interview.objects.select_related("study"), interview_id)
+        speakers = selectors.interview_speakers(interview=interview)
+        utterances = selectors.interview_transcript(interview=interview)
+        selectors.label_speakers([*speakers, *(u.speaker for u in utterances)], personal_data=self.can(Perm.PERSONAL_DATA))
+        highlights = selectors.interview_highlights(interview=interview)
+        selectors.utterance_segments(utterances, highlights)
+        context = {
+            "interview": interview,
+            "utterances": utterances,
+            "highlights": highlights,
+            "tags": selectors.tag_tree(),
+            "focused_highlight": request.GET.get("h", ""),
+            "findings": selectors.pending_findings(interview=interview, utterances=utterances),
+            "speakers": speakers,
+            "participants": list(Participant.objects.order_by("pseudonym")),
+            "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
+            "can_edit": self.can(Perm.RESEARCH),
+            "stalled": selectors.interview_stalled(interview=interview),
+        }
+        return render(request, "interviews/interview_detail.html", context)
+
+
+class InterviewReprocessView(OrgView):
+    http_method_names = ["post"]
+
+    def post(self, request, interview_id):
+        interview = resolve_one(Interview, interview_id)
+        try:
+            services.interview_reprocess(interview=interview, by=request.user)
+            messages.success(request, "Processing again from the original file.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("interview_detail", org_slug=self.organization.slug, interview_id=interview.public_id)
+
+
+class InterviewDeleteView(OrgView):
+    http_method_names = ["post"]
+
+    def post(self, request, interview_id):
+        interview = resolve_one(Interview, interview_id)
+        services.interview_delete(interview=interview, by=request.user)
+        messages.success(request, f"“{interview.title}” and its transcript were deleted.")
+        return redirect("interview_list", org_slug=self.organization.slug)
+
+
+class SpeakerMapView(OrgView):
+    http_method_names = ["post"]
+
+    def post(self, request, interview_id, speaker_id):
+        speaker = resolve_one(SpeakerMapping.objects.filter(interview__public_id=interview_id), speaker_id)
+        who = request.POST.get("who", "")
+        participant = team_member = None
+        try:
+            if who.startswith("p:"):
+                participant = resolve_one(Participant, who[2:], field="who")
+            elif who.startswith("u:"):
+                team_member = resolve_one(User, who[2:], field="who")
+        except ValidationError:
+            pass  # not found: answered below like any choice that is not from the list
+        if who and participant is None and team_member is None:
+            messages.error(request, "Choose a participant or a team member from the list.")
+        else:
+            try:
+                services.speaker_map(speaker=speaker, participant=participant, team_member=team_member, by=request.user)
+                messages.success(request, f"“{speaker.label}” mapped.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        return redirect("interview_detail", org_slug=self.organization.slug, interview_id=interview_id)

@@ -1,0 +1,32 @@
+"""Web UI for the insight dashboard: where the team's messages come from, on the page and as CSV."""
+
+from django.shortcuts import render
+
+from empathy_site.tenancy.web import OrgView, csv_download
+
+from .. import selectors
+
+
+class InsightsView(OrgView):
+    def get(self, request):
+        return render(request, "personas/messages/insights.html", {"dash": selectors.basis_dashboard()})
+
+
+class InsightsCsvView(OrgView):
+    """Every chart's numbers: one row per (dimension, value, basis)."""
+
+    def get(self, request):
+        dash = selectors.basis_dashboard()
+        response, writer = csv_download("assumption-checks.csv")
+        writer.writerow(["dimension", "value", "basis", "revisions", "share_percent"])
+        for dimension in ("by_month", "by_channel", "by_persona", "by_author"):
+            for value, entry in dash[dimension].items():
+                label = value.strftime("%Y-%m") if hasattr(value, "strftime") else (value or "(none)")
+                for basis, _ in dash["bases"]:
+                    writer.writerow([dimension.removeprefix("by_"), label, basis, entry[basis], entry["pct"][basis]])
+        writer.writerow([])
+        writer.writerow(["author", "mean_own_taste", "mean_predicted_reaction", "gap", "revisions", "projection_risks"])
+        for gap in dash["gaps"]:
+            writer.writerow([gap["answered_by__email"] or "(unknown)", round(gap["taste"], 2),
+                             round(gap["prediction"], 2), gap["gap"], gap["n"], gap["risky"]])
+        return response

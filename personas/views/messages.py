@@ -1,0 +1,189 @@
+"""Web UI for messages: writing with the assumption check, revising, reviewing and approving."""
+
+import difflib
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from empathy_site.ids import parse_uuid
+from empathy_site.model_update import UNCHANGED
+from empathy_site.tenancy.lookups import resolve_one
+from empathy_site.tenancy.roles import Perm
+from empathy_site.tenancy.web import OrgView, ServiceFormView
+from interviews.selectors import search_highlights
+
+from .. import selectors, services
+from ..forms import ApproveForm, MessageCreateForm, MessageRevisionForm
+from ..models import Message, Persona
+
+
+def _write_context(request, form, *, targets=None, message=None, meta_form=None):
+    targets = targets if targets is not None else []
+    return {
+        "form": form, "meta_form": meta_form, "message": message,
+        "track_record": selectors.author_track_record(user=request.user),
+        "evidence": selectors.relevant_evidence(personas=targets),
+        "selected_claims": {str(v) for v in (form["claims"].value() or [])},
+        "chosen_highlights": list(form.fields["highlights"].queryset.filter(
+            public_id__in=[v for v in (form["highlights"].value() or []) if parse_uuid(v)])) if form.is_bound else [],
+    }
+
+
+def _targets_from(form) -> list[Persona]:
+    raw = [v for v in (form["target_personas"].value() or []) if parse_uuid(v)]
+    return list(Persona.objects.filter(public_id__in=raw))
+
+
+class MessageListView(OrgView):
+    read_permission = Perm.VIEW
+
+    def get(self, request):
+        page = Paginator(
+            selectors.message_list(status=request.GET.get("status", ""), channel=request.GET.get("channel", ""),
+                                   attention=bool(request.GET.get("attention"))), 30,
+        ).get_page(request.GET.get("page"))
+        return render(request, "personas/messages/list.html", {
+            "page": page, "statuses": Message.Status.choices, "channels": Message.Channel.choices,
+            "current_status": request.GET.get("status", ""), "current_channel": request.GET.get("channel", ""),
+            "can_write": self.can(Perm.MESSAGES),
+        })
+
+
+class MessageCreateView(ServiceFormView):
+    read_permission = write_permission = Perm.MESSAGES
+    form_class = MessageCreateForm
+
+    def get(self, request, form=None, status=200):
+        # One form holds the title and channel too; the page shows them apart, as meta_form.
+        targets = _targets_from(form) if form is not None else []
+        form = form or MessageCreateForm()
+        return render(request, "personas/messages/write.html",
+                      _write_context(request, form, targets=targets, meta_form=form), status=status)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.message_create(
+            title=data["title"], channel=data["channel"], body=data["body"],
+            target_personas=list(data["target_personas"]), check=form.check_answers(), by=self.request.user,
+        )
+
+    def success_message(self, message) -> str:
+        return f"Saved with its assumption check: {message.get_grounding_display().lower()}."
+
+    def success_url(self, message) -> str:
+        return reverse("message_detail", args=[self.organization.slug, message.public_id])
+
+
+class MessageReviseView(ServiceFormView):
+    read_permission = write_permission = Perm.MESSAGES
+    form_class = MessageRevisionForm
+
+    def get(self, request, message_id, form=None, status=200):
+        message = resolve_one(Message, message_id)
+        if form is None:
+            current = selectors.message_revisions(message=message)[0]
+            targets = list(current.target_personas.all())
+            form = MessageRevisionForm(initial={"body": current.body, "target_personas": [p.public_id for p in targets]})
+        else:
+            targets = _targets_from(form)
+        return render(request, "personas/messages/write.html",
+                      _write_context(request, form, targets=targets, message=message), status=status)
+
+    def perform(self, form, message_id):
+        data = form.cleaned_data
+        return services.message_revise(
+            message=resolve_one(Message, message_id), body=data["body"],
+            target_personas=list(data["target_personas"]), check=form.check_answers(), by=self.request.user,
+        )
+
+    def success_message(self, revision) -> str:
+        return f"Revision {revision.number} saved with its assumption check."
+
+    def success_url(self, revision, message_id) -> str:
+        return reverse("message_detail", args=[self.organization.slug, message_id])
+
+
+class EvidencePanelView(OrgView):
+    """HTMX: the debiasing panel for the personas ticked so far."""
+
+    read_permission = Perm.MESSAGES
+
+    def get(self, request):
+        raw = [v for v in request.GET.getlist("target_personas") if parse_uuid(v)]
+        targets = list(Persona.objects.filter(public_id__in=raw))
+        return render(request, "personas/messages/_evidence_panel.html", {
+            "evidence": selectors.relevant_evidence(personas=targets),
+            "selected_claims": set(request.GET.getlist("claims")),
+            "track_record": selectors.author_track_record(user=request.user),
+        })
+
+
+class HighlightPickerView(OrgView):
+    read_permission = Perm.MESSAGES
+
+    def get(self, request):
+        query = request.GET.get("hq", "").strip()
+        return render(request, "personas/messages/_highlight_results.html", {
+            "results": search_highlights(query=query, limit=8) if query else [], "query": query,
+        })
+
+
+class MessageDetailView(OrgView):
+    def get(self, request, message_id):
+        message = resolve_one(Message.objects.select_related("author", "approved_by"), message_id)
+        revisions = selectors.message_revisions(message=message)
+        compare = None
+        numbers = {r.number: r for r in revisions}
+        try:
+            a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+        except ValueError:
+            a = b = 0
+        if a in numbers and b in numbers and a != b:
+            older, newer = numbers[min(a, b)], numbers[max(a, b)]
+            compare = {"older": older, "newer": newer, "lines": list(difflib.ndiff(
+                older.body.splitlines(), newer.body.splitlines()))}
+        return render(request, "personas/messages/detail.html", {
+            "message": message, "revisions": revisions, "current": revisions[0] if revisions else None,
+            "compare": compare, "approve_form": ApproveForm(), "can_write": self.can(Perm.MESSAGES),
+            "is_admin": self.can(Perm.MANAGE_ORG),
+        })
+
+
+class MessageApproveView(OrgView):
+    read_permission = write_permission = Perm.MESSAGES
+    http_method_names = ["post"]
+
+    def post(self, request, message_id):
+        message = resolve_one(Message, message_id)
+        form = ApproveForm(request.POST)
+        form.is_valid()
+        try:
+            services.message_approve(
+                message=message, by=request.user, override_reason=form.cleaned_data.get("override_reason", ""),
+                is_admin=self.can(Perm.MANAGE_ORG),
+            )
+            flash.success(request, "Approved.")
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("message_detail", org_slug=self.organization.slug, message_id=message_id)
+
+
+class MessageMetaView(OrgView):
+    """Title, channel, status: no words change, so no check."""
+
+    read_permission = write_permission = Perm.MESSAGES
+    http_method_names = ["post"]
+
+    def post(self, request, message_id):
+        message = resolve_one(Message, message_id)
+        # A field left empty on the page is not being changed.
+        title, channel, status = (request.POST.get(name) or UNCHANGED for name in ("title", "channel", "status"))
+        try:
+            services.message_update(message=message, title=title, channel=channel, status=status, by=request.user)
+            flash.success(request, "Saved.")
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("message_detail", org_slug=self.organization.slug, message_id=message_id)
