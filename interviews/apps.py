@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Count
 
 
 class InterviewsConfig(AppConfig):
@@ -16,10 +17,14 @@ class InterviewsConfig(AppConfig):
         register_sync_type("study", model=Study, serializer=StudySerializer)
         register_sync_type("interview", model=Interview, serializer=InterviewSerializer, prepare=lambda qs: (
             qs.select_related("study").prefetch_related("attendances__participant")))
-        register_sync_type("tag", model=Tag, serializer=TagSerializer, prepare=lambda qs: qs.select_related("parent"))
+        register_sync_type("tag", model=Tag, serializer=TagSerializer, prepare=lambda qs: (
+            qs.select_related("parent").annotate(highlight_count=Count("highlight_links"))))
+        # A tag shows how many highlights carry it: tagging a highlight changes its tags too.
         register_sync_type("highlight", model=Highlight, serializer=HighlightSerializer, prepare=lambda qs: (
-            qs.select_related("interview", "start_utterance", "end_utterance", "participant").prefetch_related("tags")))
-        register_webhook_events("interview.ready", "interview.failed", "highlight.created", "participant.erased")
+            qs.select_related("interview", "start_utterance", "end_utterance", "participant").prefetch_related("tags")),
+            parents=lambda highlight: list(Tag.objects.filter(highlight_links__highlight_id=highlight.pk)) if highlight.pk else [])
+        # highlight.created comes with the highlight sync type, as every <type>.<action> event does.
+        register_webhook_events("interview.ready", "interview.failed", "participant.erased")
 
         from empathy_site.tenancy.erasure import register_organization_eraser
 

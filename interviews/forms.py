@@ -4,21 +4,69 @@ import json
 
 from django import forms
 
-from .models import Participant, PrivacyPolicy, Study, Tag
+from .models import Interview, Participant, PrivacyPolicy, Study, Tag
 from .selectors.search import ATTRIBUTE_FILTER_PATTERN, SearchFilters, split_attribute_filter
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that parses input only: the service validates (with sentences a person understands) and saves.
+
+    A plain ModelForm runs the model's full_clean, whose database-constraint check answers with the constraint's
+    name ("Constraint “study_dates_ordered” is violated.") before the service can say it plainly. Every form
+    editing a model derives from this one; the rules live in the service (and in a form's clean() where the
+    form alone can tell), never only in the database.
+    """
+
+    def _post_clean(self):
+        pass
 
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field. Each file is checked by the upload service on its own (one bad file must not
+    refuse the others), so the field only asks for at least one. A plain FileField refuses the list outright,
+    which used to drop every other field of the form (the study) on the floor."""
+
+    def to_python(self, data):
+        return [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+
+    def validate(self, value):
+        if not value and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def bound_data(self, data, initial):
+        return data
+
+
 class UploadForm(forms.Form):
-    files = forms.FileField(
+    files = MultipleFileField(
         widget=MultipleFileInput(attrs={"accept": ".vtt,.srt,.txt,.docx,.json", "multiple": True}),
         label="Transcripts",
         help_text="WebVTT, SRT, plain text, Word or JSON exports from Zoom, Teams, Meet, Otter and caption tools.",
     )
     study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study"].queryset = Study.objects.order_by("name")
+
+
+class InterviewForm(ServiceModelForm):
+    """An interview's metadata, edited after upload."""
+
+    study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id",
+                                   empty_label="No study")
+    conducted_at = forms.DateTimeField(required=False, label="Conducted",
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    language = forms.CharField(max_length=16, help_text="A language code, e.g. en, de, pt-BR.")
+
+    class Meta:
+        model = Interview
+        fields = ["title", "study", "conducted_at", "language"]
+        error_messages = {"title": {"required": "An interview needs a title."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,9 +106,12 @@ class AttributesField(forms.CharField):
         return pairs
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(ServiceModelForm):
     attributes = AttributesField(required=False, help_text="Segments, one “key: value” per line.")
-    external_ids = AttributesField(required=False, label="CRM ids", help_text="e.g. “hubspot: 1234”.")
+    external_ids = AttributesField(
+        required=False, label="CRM ids", help_text="One “system: id” per line.",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "hubspot: 1234\nsalesforce: 003XX00000ABCD"}),
+    )
 
     class Meta:
         model = Participant
@@ -76,11 +127,19 @@ class ParticipantForm(forms.ModelForm):
             "consent_scope": forms.Select(choices=[("", "Not recorded"), *Participant.CONSENT_SCOPES]),
         }
 
-    def validate_unique(self):
-        """The service checks uniqueness inside the organisation."""
+    def clean(self):
+        data = super().clean()
+        given, expires, withdrawn = (data.get(f) for f in ("consent_given_at", "consent_expires_at", "consent_withdrawn_at"))
+        if data.get("consent_scope") and not given:
+            self.add_error("consent_given_at", "Add the date consent was given; without it the scope is not recorded as consent.")
+        if given and expires and expires <= given:
+            self.add_error("consent_expires_at", "Consent can't expire before it was given.")
+        if given and withdrawn and withdrawn < given:
+            self.add_error("consent_withdrawn_at", "Consent can't be withdrawn before it was given.")
+        return data
 
 
-class StudyForm(forms.ModelForm):
+class StudyForm(ServiceModelForm):
     research_questions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One question per line."
     )
@@ -102,8 +161,11 @@ class StudyForm(forms.ModelForm):
     def clean_research_questions(self):
         return [line.strip() for line in self.cleaned_data["research_questions"].splitlines() if line.strip()]
 
-    def validate_unique(self):
-        """The service checks uniqueness inside the organisation."""
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The study cannot end before it starts.")
+        return data
 
 
 class HighlightForm(forms.Form):
@@ -115,7 +177,7 @@ class HighlightForm(forms.Form):
     new_tag = forms.CharField(required=False, max_length=100)
 
 
-class TagForm(forms.ModelForm):
+class TagForm(ServiceModelForm):
     parent = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False, to_field_name="public_id",
                                     empty_label="— top level —")
 
@@ -133,12 +195,6 @@ class TagForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["colour"].initial = "#6366f1"
 
-    def validate_unique(self):
-        """The service checks names inside the organisation."""
-
-    def _post_clean(self):
-        # The service validates and saves; the form only parses input.
-        pass
 
 
 class TagMergeForm(forms.Form):
@@ -186,7 +242,7 @@ class SearchForm(forms.Form):
         return filters
 
 
-class PrivacyPolicyForm(forms.ModelForm):
+class PrivacyPolicyForm(ServiceModelForm):
     class Meta:
         model = PrivacyPolicy
         fields = ["redaction_mode", "retention_enabled", "retention_months", "retention_action"]
@@ -196,7 +252,3 @@ class PrivacyPolicyForm(forms.ModelForm):
             "retention_months": "Keep interviews for (months)",
             "retention_action": "Then",
         }
-
-    def _post_clean(self):
-        # The service validates (bounds, combinations) and saves; the form only parses input.
-        pass

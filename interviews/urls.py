@@ -7,6 +7,7 @@ from .views import evidence, participants, patterns, privacy, search, studies, t
 urlpatterns = [
     path("interviews/", transcripts.InterviewListView.as_view(), name="interview_list"),
     path("interviews/<uuid:interview_id>/", transcripts.InterviewDetailView.as_view(), name="interview_detail"),
+    path("interviews/<uuid:interview_id>/edit/", transcripts.InterviewEditView.as_view(), name="interview_edit"),
     path("interviews/<uuid:interview_id>/row/", transcripts.InterviewRowView.as_view(), name="interview_row"),
     path("interviews/<uuid:interview_id>/reprocess/", transcripts.InterviewReprocessView.as_view(), name="interview_reprocess"),
     path("interviews/<uuid:interview_id>/delete/", transcripts.InterviewDeleteView.as_view(), name="interview_delete"),

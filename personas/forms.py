@@ -2,7 +2,7 @@
 
 from django import forms
 
-from interviews.forms import AttributesField
+from interviews.forms import AttributesField, ServiceModelForm
 from interviews.models import Highlight
 
 from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Persona
@@ -11,7 +11,7 @@ from .selectors import targetable_personas
 from .services import CheckAnswers
 
 
-class PersonaForm(forms.ModelForm):
+class PersonaForm(ServiceModelForm):
     segment = AttributesField(required=False, help_text="Who it describes, one “attribute: value” per line.")
 
     class Meta:
@@ -20,11 +20,6 @@ class PersonaForm(forms.ModelForm):
         widgets = {"avatar_colour": forms.Select(choices=AVATAR_PALETTE)}
         labels = {"avatar_colour": "Colour"}
 
-    def validate_unique(self):
-        """The service checks names inside the organisation."""
-
-    def _post_clean(self):
-        pass
 
 
 class ClaimForm(forms.Form):
@@ -37,7 +32,7 @@ class CitationForm(forms.Form):
     stance = forms.ChoiceField(choices=Citation.Stance.choices, initial=Citation.Stance.SUPPORTS)
 
 
-class EvidencePolicyForm(forms.ModelForm):
+class EvidencePolicyForm(ServiceModelForm):
     class Meta:
         model = EvidencePolicy
         fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute"]
@@ -48,9 +43,6 @@ class EvidencePolicyForm(forms.ModelForm):
             "segment_attribute": "Participant attribute that defines a segment",
         }
         help_texts = {"max_evidence_age_months": "Leave empty to count evidence of any age."}
-
-    def _post_clean(self):
-        pass
 
 
 SCALE = [(n, str(n)) for n in range(1, 6)]
@@ -101,6 +93,15 @@ class MessageRevisionForm(forms.Form):
 
 class MessageCreateForm(MessageMetaForm, MessageRevisionForm):
     """A new message: its title and channel, and the first revision with its check."""
+
+
+class MessageReviseForm(MessageMetaForm, MessageRevisionForm):
+    """A new revision: the words with their check, and the title and channel, which may change with them
+    (left out, they keep their value)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = self.fields["channel"].required = False
 
 
 class ApproveForm(forms.Form):

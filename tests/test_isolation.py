@@ -150,7 +150,7 @@ def test_every_route_is_known_to_this_test():
         for kwarg in kwarg_names:
             known = kwarg in KWARG_OBJECTS or kwarg == "org_slug" or (kwarg == "id" and name.split("-")[0] in API_BASENAMES)
             assert known, f"{name}: URL argument {kwarg!r} is not covered by the isolation test"
-        assert set(kwarg_names) - {"org_slug"} or name in ORG_WIDE_ROUTES or name.endswith(("-list", "-bulk", "_list", "-detail", "-upsert")), (
+        assert set(kwarg_names) - {"org_slug"} or name in ORG_WIDE_ROUTES or name.endswith(("-list", "-bulk", "_list", "-detail", "-upsert", "-snapshot")), (
             f"{name}: no object in the URL; add it to ORG_WIDE_ROUTES or to the object checks"
         )
 

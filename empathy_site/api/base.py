@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from empathy_site.tenancy.concurrency import org_lock
@@ -24,7 +25,7 @@ from empathy_site.tenancy.selectors import membership_get_by_slug
 
 from . import idempotency
 from .authentication import ApiKeyPrincipal
-from .changes import changed_since
+from .changes import changed_since, updated_since_supported
 from .errors import RequestTooLarge
 from .throttling import ApiKeyRateThrottle
 
@@ -57,6 +58,10 @@ class OrgAPIView(APIView):
     # What a write needs; reads need Perm.VIEW. Per-action overrides in `action_permissions`.
     write_permission = Perm.RESEARCH
     action_permissions: dict[str, str] = {}
+    # The query parameters a view reads from request.query_params itself, by viewset action or, on a plain
+    # view, by lower-case HTTP method: {"list": ("q",)}. Pagination, filterset fields and updated_since are
+    # derived (allowed_query_parameters); any other parameter answers 400, so none is silently ignored.
+    query_parameters: dict[str, tuple[str, ...]] = {}
 
     def required_permission(self, request) -> str:
         action = getattr(self, "action", None)
@@ -67,15 +72,28 @@ class OrgAPIView(APIView):
         return self.write_permission
 
     def get_throttles(self):
-        return [ApiKeyRateThrottle()]
+        # One instance per request: finalize_response reads the state it counted for the RateLimit headers.
+        if getattr(self, "_rate_throttle", None) is None:
+            self._rate_throttle = ApiKeyRateThrottle()
+        return [self._rate_throttle]
 
     def initial(self, request, *args, **kwargs):
         # Before authentication and parsing: nothing below may see a NUL byte or start reading a huge body.
         refuse_hostile_request(request, kwargs)
         super().initial(request, *args, **kwargs)
+        refuse_unknown_query_parameters(request, self.allowed_query_parameters(request))
         self._idempotency = None
         if request.method == "POST" and getattr(request, "organization", None) is not None:
             self._idempotency = idempotency.begin(request, request.organization.pk)
+
+    def allowed_query_parameters(self, request) -> set[str]:
+        """Every query parameter this request's operation reads: the view's declaration and DRF's `format`
+        (the renderer override). TenantViewSet adds its paginator's, filterset's and updated_since."""
+        operation = getattr(self, "action", None) or ("get" if request.method == "HEAD" else request.method.lower())
+        allowed = set(self.query_parameters.get(operation, ()))
+        if api_settings.URL_FORMAT_OVERRIDE:
+            allowed.add(api_settings.URL_FORMAT_OVERRIDE)
+        return allowed
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):
@@ -85,6 +103,9 @@ class OrgAPIView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # On every answer, errors and 429 included; before the throttle ran (a 401, a 403) without counting.
+        for name, value in self.get_throttles()[0].headers(request).items():
+            response[name] = value
         if getattr(self, "_idempotency", None):
             idempotency.store(self._idempotency, response, request.organization.pk)
         target = getattr(self, "_etag_target", None)
@@ -114,8 +135,8 @@ class OrgAPIView(APIView):
         else:
             slug = request.headers.get(ORG_HEADER, "").strip()
             if not slug:
-                raise exceptions.ParseError(
-                    f"Name the organisation in the {ORG_HEADER} header (its slug), or use an API key."
+                raise exceptions.ValidationError(
+                    {ORG_HEADER: [f"Name the organisation in the {ORG_HEADER} header (its slug), or use an API key."]}
                 )
             membership = membership_get_by_slug(user=user, slug=slug)
             if membership is None:
@@ -176,6 +197,34 @@ class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
     def scope_queryset(self, queryset):
         return queryset
 
+    def allowed_query_parameters(self, request) -> set[str]:
+        allowed = super().allowed_query_parameters(request)
+        if self.action == "list":
+            allowed |= self._filter_parameters()
+            if updated_since_supported(self.model):
+                allowed.add("updated_since")
+        # A list paginates; an extra action does when its @action names a pagination_class (None for one that
+        # answers a whole list), so a detail action never silently takes cursor or page_size.
+        handler = getattr(self, self.action, None) if self.action else None
+        paginates = self.action == "list" or "pagination_class" in getattr(handler, "kwargs", {})
+        if paginates and self.paginator is not None:
+            allowed |= {parameter["name"] for parameter in self.paginator.get_schema_operation_parameters(self)}
+        return allowed
+
+    def _filter_parameters(self) -> set[str]:
+        """The query parameters of the view's filter backends: each filterset filter (a range filter's
+        widget takes suffixed names, e.g. created_after), or what a plain DRF backend documents."""
+        names: set[str] = set()
+        for backend in (backend_class() for backend_class in self.filter_backends):
+            if not hasattr(backend, "get_filterset_class"):
+                names |= {parameter["name"] for parameter in backend.get_schema_operation_parameters(self)}
+                continue
+            filterset_class = backend.get_filterset_class(self, self.model.objects.none())
+            for name, declared in (filterset_class.base_filters.items() if filterset_class else ()):
+                suffixes = getattr(declared.field.widget, "suffixes", None)
+                names |= {f"{name}_{suffix}" if suffix else name for suffix in suffixes} if suffixes else {name}
+        return names
+
     def get_object(self):
         writing = self.request.method in ("PUT", "PATCH", "DELETE")
         if writing:
@@ -223,6 +272,17 @@ org_header_parameter = OpenApiParameter(
     ORG_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="Organisation slug, for a signed-in person (API keys fix the organisation).",
 )
+
+
+def refuse_unknown_query_parameters(request, allowed: set[str]) -> None:
+    """400 naming every query parameter the operation does not read: a misspelt filter must not answer
+    an unfiltered list as if it had worked."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed))
+        raise exceptions.ValidationError(
+            {name: [f"Not a query parameter of this operation; it takes: {takes}."] for name in unknown}
+        )
 
 
 def refuse_hostile_request(request, path_kwargs) -> None:

@@ -34,7 +34,7 @@ class CursorPagination(pagination.CursorPagination):
         if raw == "":
             return self.page_size
         if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= self.max_page_size:
-            raise ValidationError({self.page_size_query_param: f"Give a whole number from 1 to {self.max_page_size}."})
+            raise ValidationError({self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]})
         return int(raw)
 
     def decode_cursor(self, request):
@@ -45,16 +45,16 @@ class CursorPagination(pagination.CursorPagination):
             text = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
             tokens = parse.parse_qs(text, keep_blank_values=True, strict_parsing=True)
         except (ValueError, binascii.Error, UnicodeError):
-            raise ValidationError({"cursor": _BAD_CURSOR}) from None
+            raise ValidationError({self.cursor_query_param: [_BAD_CURSOR]}) from None
         # The shape encode_cursor writes: o (offset), r (reverse), p (position), each at most once.
         if not tokens or set(tokens) - {"o", "r", "p"} or any(len(values) != 1 for values in tokens.values()):
-            raise ValidationError({"cursor": _BAD_CURSOR})
+            raise ValidationError({self.cursor_query_param: [_BAD_CURSOR]})
         offset, reverse = tokens.get("o", ["0"])[0], tokens.get("r", ["0"])[0]
         position = tokens.get("p", [None])[0]
         if not re.fullmatch(r"[0-9]{1,6}", offset) or int(offset) > self.offset_cutoff or reverse not in ("0", "1"):
-            raise ValidationError({"cursor": _BAD_CURSOR})
+            raise ValidationError({self.cursor_query_param: [_BAD_CURSOR]})
         if position is not None and not self._position_fits(position):
-            raise ValidationError({"cursor": _BAD_CURSOR})
+            raise ValidationError({self.cursor_query_param: [_BAD_CURSOR]})
         return pagination.Cursor(offset=int(offset), reverse=reverse == "1", position=position)
 
     def _position_fits(self, position: str) -> bool:

@@ -215,6 +215,10 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view states what it allows.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in, JSON out: one representation per body, so a generated client sends nested fields whole.
+    # Uploads take multipart instead, on their own actions (parser_classes there).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "empathy_site.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -234,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "empathy_site.api.base.SchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
+        # The webhook event catalogue: a WebhookEvent_<event> component per event (OpenAPI 3.0 has no webhooks).
+        "empathy_site.sync.api.webhook_schema.add_webhook_event_components",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "InterviewStatusEnum": "interviews.models.transcripts.Interview.Status",
         "PersonaStatusEnum": "personas.models.personas.Persona.Status",

@@ -23,6 +23,8 @@ class ChangeEvent(TenantModel):
     object_type = models.CharField(max_length=30)
     object_id = models.UUIDField()
     action = models.CharField(max_length=8, choices=Action.choices)
+    # The API field names this change changed: every field on create, none on delete.
+    changed_fields = models.JSONField(default=list)
     occurred_at = models.DateTimeField(auto_now_add=True)
     position = models.BigIntegerField(null=True, blank=True)
     positioned_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +52,8 @@ class WebhookEndpoint(TenantModel):
     # Needed to sign every delivery, so kept; shown to the admin once, at creation.
     secret = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True)
+    # Whether payloads carry participants' personal fields (names, emails), as for an API key with personal_data.
+    personal_data = models.BooleanField(default=False)
     disabled_reason = models.CharField(max_length=300, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -57,7 +61,11 @@ class WebhookEndpoint(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantModel.Meta):
-        indexes = [models.Index(fields=["organization", "enabled"], name="webhook_org_enabled_idx")]
+        indexes = [
+            models.Index(fields=["organization", "enabled"], name="webhook_org_enabled_idx"),
+            # The API list's default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="webhook_org_newest_idx"),
+        ]
 
     def __str__(self):
         return self.url

@@ -1,12 +1,24 @@
 """What the domain apps tell the sync layer about themselves, in their AppConfig.ready().
 
 Sync sits below the domain apps and never imports them: each registers its syncable
-types (model, API serializer, queryset preparation) and the webhook events it emits.
-The changes feed, change capture and webhooks read this table.
+types (model, API serializer, how to read them as the detail endpoint does, which parent
+representations embed them) and the webhook events it emits. The changes feed, change
+capture and webhooks read this table. Every sync type gets its `<type>.created`,
+`<type>.updated` and `<type>.deleted` webhook events on registration.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+ACTIONS = ("created", "updated", "deleted")
+
+
+def _no_context(instances: list) -> dict:
+    return {}
+
+
+def _no_parents(instance) -> list:
+    return []
 
 
 @dataclass(frozen=True)
@@ -14,8 +26,15 @@ class SyncType:
     name: str
     model: type
     serializer: type
-    # Adds the select_related/prefetch_related the serializer needs, so a page serialises in a fixed number of queries.
+    # Adds the select_related/prefetch_related/annotations the serializer needs, so a page serialises in a
+    # fixed number of queries and shows what the detail endpoint shows (a tag's highlight_count).
     prepare: Callable
+    # Serializer context for a batch of prepared instances, loaded in a fixed number of queries
+    # (a persona's claims with their strength, a message's current revision).
+    context: Callable[[list], dict] = _no_context
+    # The objects of other sync types whose representation embeds this one (a claim's persona): when this
+    # one changes, change capture records them too.
+    parents: Callable[[object], list] = _no_parents
 
 
 _types: dict[str, SyncType] = {}
@@ -25,13 +44,22 @@ _webhook_events: list[str] = []
 _listeners: list[Callable[[SyncType], None]] = []
 
 
-def register_sync_type(name: str, *, model: type, serializer: type, prepare: Callable = lambda queryset: queryset) -> None:
+def register_sync_type(
+    name: str,
+    *,
+    model: type,
+    serializer: type,
+    prepare: Callable = lambda queryset: queryset,
+    context: Callable[[list], dict] = _no_context,
+    parents: Callable[[object], list] = _no_parents,
+) -> None:
     existing = _types.get(name)
     if existing is not None and existing.model is not model:
         raise ValueError(f"The sync type {name!r} is already registered for {existing.model.__name__}.")
-    entry = SyncType(name=name, model=model, serializer=serializer, prepare=prepare)
+    entry = SyncType(name=name, model=model, serializer=serializer, prepare=prepare, context=context, parents=parents)
     _types[name] = entry
     _type_by_model[model] = name
+    register_webhook_events(*(f"{name}.{action}" for action in ACTIONS))
     for listener in _listeners:
         listener(entry)
 
@@ -52,6 +80,15 @@ def register_webhook_events(*event_types: str) -> None:
 def sync_types() -> dict[str, tuple]:
     """type name -> (model, serializer class, queryset preparation)."""
     return {name: (entry.model, entry.serializer, entry.prepare) for name, entry in _types.items()}
+
+
+def sync_type(name: str) -> SyncType:
+    return _types[name]
+
+
+def sync_type_of(model) -> SyncType | None:
+    name = _type_by_model.get(model)
+    return _types[name] if name is not None else None
 
 
 def type_of(model) -> str | None:

@@ -18,10 +18,12 @@ def endpoints_subscribed(*, event_type: str) -> list[WebhookEndpoint]:
     return [endpoint for endpoint in WebhookEndpoint.objects.filter(enabled=True) if event_type in (endpoint.events or [])]
 
 
-def endpoint_deliveries(*, endpoint: WebhookEndpoint, limit: int) -> QuerySet[WebhookDelivery]:
-    """The endpoint's latest deliveries, newest first, with their events and attempts."""
-    return (WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
-            .prefetch_related("attempt_log").order_by("-created_at")[:limit])
+def endpoint_deliveries(*, endpoint: WebhookEndpoint, limit: int | None = None) -> QuerySet[WebhookDelivery]:
+    """The endpoint's deliveries, newest first, with their events and attempts; the latest `limit` if given
+    (the API pages through all of them instead)."""
+    deliveries = (WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
+                  .prefetch_related("attempt_log").order_by("-created_at", "-id"))
+    return deliveries if limit is None else deliveries[:limit]
 
 
 def deliveries_due(now: datetime) -> QuerySet[WebhookDelivery]:

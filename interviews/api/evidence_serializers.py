@@ -16,7 +16,8 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "colour", "parent", "highlight_count", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators = []
-        extra_kwargs = {"name": {"validators": [], "required": False}, "colour": {"required": False}}
+        # A tag needs a name (create and PUT; PATCH leaves it out); its colour defaults to one of the palette.
+        extra_kwargs = {"name": {"validators": []}, "colour": {"required": False}}
 
 
 class TagMergeSerializer(serializers.Serializer):

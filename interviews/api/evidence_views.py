@@ -1,7 +1,8 @@
 """API views for the codebook (tags), highlights and evidence search."""
 
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -45,8 +46,6 @@ class TagViewSet(TenantModelViewSet):
 
     def service_create(self, data):
         parent = self._parent(data)
-        if not data.get("name"):
-            raise exceptions.ValidationError({"name": "A tag needs a name."})
         tag = services.tag_create(
             name=data["name"], description=data.get("description", ""), colour=data.get("colour"),
             parent=None if parent is UNCHANGED else parent, by=self.actor,
@@ -73,6 +72,10 @@ class TagViewSet(TenantModelViewSet):
 
 
 @extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("interview", OpenApiTypes.UUID, description="Only the highlights of this interview."),
+        OpenApiParameter("tag", OpenApiTypes.UUID, description="Only the highlights with this tag."),
+    ]),
     create=extend_schema(request=HighlightWriteSerializer, responses={201: HighlightSerializer}),
     update=extend_schema(request=HighlightUpdateSerializer, responses=HighlightSerializer),
     partial_update=extend_schema(request=HighlightUpdateSerializer, responses=HighlightSerializer),
@@ -81,6 +84,7 @@ class HighlightViewSet(TenantModelViewSet):
     model = Highlight
     serializer_class = HighlightSerializer
     filterset_fields = []
+    query_parameters = {"list": ("interview", "tag")}  # read in scope_queryset
 
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("interview", "start_utterance", "end_utterance", "participant").prefetch_related(
@@ -193,6 +197,8 @@ def hit_payload(kind: str, row) -> dict:
 
 class SearchView(OrgAPIView):
     """Ranked evidence search over utterances and highlights, with the filters of the search page."""
+
+    query_parameters = {"get": tuple(SearchQuerySerializer().fields)}
 
     @extend_schema(
         parameters=[SearchQuerySerializer],

@@ -11,7 +11,10 @@ PERSONAL_FIELDS = ("name", "email")
 
 def may_see_personal_data(context) -> bool:
     """Whether the caller may read participants' names, emails and raw speaker labels: an admin or researcher,
-    or an API key with the personal_data scope. Fails closed: no request in the context, no personal data."""
+    or an API key with the personal_data scope. Fails closed: no request in the context, no personal data.
+    A reader with no request (a webhook endpoint, change capture) says so in the context (sync's reader_context)."""
+    if "personal_data" in context:
+        return bool(context["personal_data"])
     request = context.get("request")
     return grant_allows(getattr(request, "org_grant", None), Perm.PERSONAL_DATA)
 
@@ -19,7 +22,11 @@ def may_see_personal_data(context) -> bool:
 class ParticipantSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     attributes = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
-    external_ids = serializers.DictField(child=serializers.CharField(), required=False)
+    external_ids = serializers.DictField(
+        child=serializers.CharField(allow_null=True), required=False,
+        help_text="CRM ids by system, e.g. {\"hubspot\": \"123\"}. A write merges per system: systems it leaves out "
+                  "keep their id, and null unlinks a system.",
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -144,6 +151,15 @@ class SpeakerSerializer(serializers.ModelSerializer):
 class SpeakerMapSerializer(serializers.Serializer):
     participant = serializers.UUIDField(required=False, allow_null=True)
     team_member = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ParticipantUpsertResultSerializer(ParticipantSerializer):
+    """One row of an upsert's answer: the participant as the API shows it, and whether the row created it."""
+
+    created = serializers.BooleanField(read_only=True, help_text="True if this row created the participant.")
+
+    class Meta(ParticipantSerializer.Meta):
+        fields = [*ParticipantSerializer.Meta.fields, "created"]
 
 
 class ParticipantUpsertSerializer(serializers.Serializer):

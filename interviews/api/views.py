@@ -1,16 +1,23 @@
 """API views for participants (with CRM upserts), studies and interviews (upload, reprocess, utterances, speakers)."""
 
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from empathy_site.api.base import TenantModelViewSet
-from empathy_site.api.errors import error_body
+from empathy_site.api.errors import error_response
 from empathy_site.api.pagination import CursorPagination
-from empathy_site.api.schema import results_of
+from empathy_site.api.schema import ErrorSerializer, results_of
 from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.models import User
@@ -23,6 +30,7 @@ from .serializers import (
     InterviewUpdateSerializer,
     InterviewUploadSerializer,
     ParticipantSerializer,
+    ParticipantUpsertResultSerializer,
     ParticipantUpsertSerializer,
     SpeakerMapSerializer,
     SpeakerSerializer,
@@ -52,6 +60,9 @@ class ParticipantViewSet(TenantModelViewSet):
     model = Participant
     serializer_class = ParticipantSerializer
     filterset_fields = ["pseudonym"]
+    query_parameters = {"list": ("external_id", "q")}  # read in scope_queryset
+    # Data-subject requests: admins, or keys with the `erase` scope.
+    action_permissions = {"erase": Perm.SUBJECT_REQUESTS, "export": Perm.SUBJECT_REQUESTS}
 
     def scope_queryset(self, queryset):
         params = self.request.query_params if self.request else {}
@@ -68,7 +79,10 @@ class ParticipantViewSet(TenantModelViewSet):
             )
         return queryset
 
-    @extend_schema(request=ParticipantUpsertSerializer, responses={200: ParticipantSerializer(many=True)})
+    @extend_schema(
+        request=ParticipantUpsertSerializer,
+        responses={200: results_of(ParticipantUpsertResultSerializer, "ParticipantUpsertList")},
+    )
     @action(detail=False, methods=["post"])
     def upsert(self, request, *args, **kwargs):
         """Create or update a batch of participants by CRM id, all or nothing."""
@@ -95,6 +109,23 @@ class ParticipantViewSet(TenantModelViewSet):
     def service_delete(self, instance):
         services.participant_delete(participant=instance, by=self.actor)
 
+    @extend_schema(request=None, responses=inline_serializer("ParticipantErasure", {
+        "utterances": serializers.IntegerField(help_text="Utterances whose text was replaced."),
+        "highlights": serializers.IntegerField(help_text="Highlights deleted (their citations with them)."),
+        "original_files": serializers.IntegerField(help_text="Interviews whose original file was deleted."),
+    }))
+    @action(detail=True, methods=["post"])
+    def erase(self, request, *args, **kwargs):
+        """Erase the person everywhere, as the UI does: words, highlights, personal fields, original files and
+        every copy (webhook payloads, replayable responses). Answers what was erased, in counts."""
+        return Response(services.participant_erase(participant=self.get_object(), by=self.actor))
+
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Everything held about the person.")})
+    @action(detail=True, methods=["get"])
+    def export(self, request, *args, **kwargs):
+        """The subject-access export: everything held about the person, as the UI's download. Audited."""
+        return Response(services.participant_export(participant=self.get_object(), by=self.actor))
+
 
 class StudyViewSet(TenantModelViewSet):
     model = Study
@@ -116,6 +147,9 @@ class UtterancePagination(CursorPagination):
 
 
 @extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("study", OpenApiTypes.UUID, description="Only the interviews of this study."),
+    ]),
     create=extend_schema(request={"multipart/form-data": InterviewUploadSerializer}, responses={202: InterviewSerializer}),
     partial_update=extend_schema(request=InterviewUpdateSerializer, responses=InterviewSerializer),
     update=extend_schema(request=InterviewUpdateSerializer, responses=InterviewSerializer),
@@ -123,8 +157,21 @@ class UtterancePagination(CursorPagination):
 class InterviewViewSet(TenantModelViewSet):
     model = Interview
     serializer_class = InterviewSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["status"]
+    query_parameters = {"list": ("study",)}  # read in scope_queryset
+
+    def initialize_request(self, request, *args, **kwargs):
+        request = super().initialize_request(request, *args, **kwargs)
+        # DRF picks the parsers before ViewSetMixin sets self.action: pick again, now that it is known.
+        request.parsers = self.get_parsers()
+        return request
+
+    def get_parsers(self):
+        # The upload takes multipart only; every other write JSON, as the rest of the API (one content type
+        # per operation, so a generated client sends each body one way).
+        if getattr(self, "action", None) == "create":
+            return [MultiPartParser()]
+        return super().get_parsers()
 
     def scope_queryset(self, queryset):
         attendances = InterviewParticipant.objects.select_related("participant")
@@ -148,14 +195,12 @@ class InterviewViewSet(TenantModelViewSet):
                 language=data.get("language") or "en",
                 by=self.actor,
             )
+        except services.UploadTooLarge as error:  # an UnsupportedFile too: the size has its own code and status
+            return error_response("too_large", error.message, {"file": [error.message]})
         except parsers.UnsupportedFile as error:
-            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if isinstance(error, services.UploadTooLarge) else status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-            return Response(error_body("unsupported_file", error.message), status=code)
+            return error_response("unsupported_file", error.message, {"file": [error.message]})
         except services.DuplicateInterview as error:
-            return Response(
-                error_body("duplicate", error.messages[0], {"existing": str(error.existing.public_id)}),
-                status=status.HTTP_409_CONFLICT,
-            )
+            return error_response("duplicate", error.messages[0], {"existing": [str(error.existing.public_id)]})
         return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
 
     def update(self, request, *args, partial=False, **kwargs):
@@ -171,14 +216,16 @@ class InterviewViewSet(TenantModelViewSet):
     def service_delete(self, instance):
         services.interview_delete(interview=instance, by=self.actor)
 
-    @extend_schema(request=None, responses={202: InterviewSerializer, 400: OpenApiResponse(description="Already processing")})
+    @extend_schema(request=None, responses={
+        202: InterviewSerializer, 400: OpenApiResponse(ErrorSerializer, description="Already processing"),
+    })
     @action(detail=True, methods=["post"])
     def reprocess(self, request, *args, **kwargs):
         interview = services.interview_reprocess(interview=self.get_object(), by=self.actor)
         return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=UtteranceSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=UtterancePagination)
+    @action(detail=True, methods=["get"], pagination_class=UtterancePagination, filter_backends=[])
     def utterances(self, request, *args, **kwargs):
         interview = self.get_object()
         queryset = Utterance.objects.filter(interview=interview).select_related("speaker__participant",

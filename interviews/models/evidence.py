@@ -27,7 +27,11 @@ class Tag(TenantModel):
             models.CheckConstraint(condition=Q(colour__regex=HEX_COLOUR), name="tag_colour_hex"),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="tag_not_own_parent"),
         ]
-        indexes = [models.Index(fields=["organization", "updated_at"], name="tag_org_updated_idx")]
+        indexes = [
+            models.Index(fields=["organization", "updated_at"], name="tag_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="tag_org_newest_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -72,6 +76,8 @@ class Highlight(TenantModel):
             models.Index(fields=["organization", "interview", "start_position"], name="highlight_org_interview_idx"),
             models.Index(fields=["organization", "participant"], name="highlight_org_participant_idx"),
             models.Index(fields=["organization", "updated_at"], name="highlight_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="highlight_org_newest_idx"),
         ]
 
 

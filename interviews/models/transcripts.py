@@ -34,7 +34,11 @@ class Participant(TenantModel):
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["organization", "pseudonym"], name="participant_org_pseudonym_uniq"),
         ]
-        indexes = [models.Index(fields=["organization", "updated_at"], name="participant_org_updated_idx")]
+        indexes = [
+            models.Index(fields=["organization", "updated_at"], name="participant_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="participant_org_newest_idx"),
+        ]
 
     def __str__(self):
         return self.pseudonym
@@ -92,7 +96,11 @@ class Study(TenantModel):
                 name="study_dates_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "updated_at"], name="study_org_updated_idx")]
+        indexes = [
+            models.Index(fields=["organization", "updated_at"], name="study_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="study_org_newest_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -157,7 +165,8 @@ class Interview(TenantModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "created_at"], name="interview_org_created_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="interview_org_newest_idx"),
             models.Index(fields=["organization", "study"], name="interview_org_study_idx"),
             models.Index(fields=["organization", "updated_at"], name="interview_org_updated_idx"),
         ]

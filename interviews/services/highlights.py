@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from empathy_site.sync.capture import record_changes
-from empathy_site.sync.webhooks import emit
+from empathy_site.sync.capture import one_change, record_changes
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import User
 
@@ -97,11 +96,12 @@ def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "
         raise ValidationError("Highlights can be made once the transcript is ready.")
     highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "", created_by=by)
     _apply_span(highlight, interview, span)
-    highlight.save()
-    HighlightTag.objects.bulk_create(
-        [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag) for tag in _resolve_tags(tags)]
-    )
-    emit("highlight.created", highlight)
+    # One change with its tags: highlight.created carries them.
+    with one_change(highlight, embedded=("tags",)):
+        highlight.save()
+        HighlightTag.objects.bulk_create(
+            [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag) for tag in _resolve_tags(tags)]
+        )
     return highlight
 
 
@@ -137,28 +137,31 @@ def highlight_update(*, highlight: Highlight, span: Span | None = None, note: st
 @tenant_atomic()
 def highlight_set_tags(*, highlight: Highlight, tags) -> Highlight:
     wanted = {tag.pk: tag for tag in _resolve_tags(tags)}
-    HighlightTag.objects.filter(highlight=highlight).exclude(tag_id__in=wanted).delete()
-    existing = set(HighlightTag.objects.filter(highlight=highlight).values_list("tag_id", flat=True))
-    HighlightTag.objects.bulk_create(
-        [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
-         for pk, tag in wanted.items() if pk not in existing]
-    )
-    # Tags are part of the highlight as the API shows it.
-    highlight.save(update_fields=["updated_at"])
+    # Tags are part of the highlight as the API shows it: one change, compared with the highlight before.
+    with one_change(highlight, embedded=("tags",)):
+        HighlightTag.objects.filter(highlight=highlight).exclude(tag_id__in=wanted).delete()
+        existing = set(HighlightTag.objects.filter(highlight=highlight).values_list("tag_id", flat=True))
+        HighlightTag.objects.bulk_create(
+            [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
+             for pk, tag in wanted.items() if pk not in existing]
+        )
+        highlight.save(update_fields=["updated_at"])
     return highlight
 
 
 @tenant_atomic()
 def highlight_add_tag(*, highlight: Highlight, tag: Tag) -> None:
     _resolve_tags([tag])
-    HighlightTag.objects.get_or_create(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
-    highlight.save(update_fields=["updated_at"])
+    with one_change(highlight, embedded=("tags",)):
+        HighlightTag.objects.get_or_create(organization_id=highlight.organization_id, highlight=highlight, tag=tag)
+        highlight.save(update_fields=["updated_at"])
 
 
 @tenant_atomic()
 def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
-    HighlightTag.objects.filter(highlight=highlight, tag=tag).delete()
-    highlight.save(update_fields=["updated_at"])
+    with one_change(highlight, embedded=("tags",)):
+        HighlightTag.objects.filter(highlight=highlight, tag=tag).delete()
+        highlight.save(update_fields=["updated_at"])
 
 
 @tenant_atomic()
@@ -187,4 +190,5 @@ def highlights_refresh_participants(*, interview: Interview) -> None:
             changed.append(highlight)
     with evidence_change(highlights=[h.pk for h in changed], reason="Who speaks in a cited highlight changed"):
         Highlight.objects.bulk_update(changed, ["participant"])
-        record_changes(Highlight, [h.public_id for h in changed], organization_id=interview.organization_id)
+        record_changes(Highlight, [h.public_id for h in changed], organization_id=interview.organization_id,
+                       changed_fields=["participant"])

@@ -103,7 +103,8 @@ def interview_claim(*, interview_id: int) -> bool:
             )
         if claimed:
             interview = Interview.objects.only("public_id", "organization_id").get(pk=interview_id)
-            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id,
+                           changed_fields=["status", "error", "progress"])
     return claimed == 1
 
 
@@ -208,7 +209,8 @@ def interviews_requeue_stale() -> dict[str, int]:
             Interview.objects.filter(pk=interview.pk).update(
                 status=Interview.Status.QUEUED, claimed_at=None, progress=0, stale_requeues=F("stale_requeues") + 1
             )
-            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+            record_changes(Interview, [interview.public_id], organization_id=interview.organization_id,
+                           changed_fields=["status", "progress"])
             queue_processing(interview)
             requeued += 1
     return {"requeued": requeued, "failed": failed}

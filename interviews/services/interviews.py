@@ -157,7 +157,8 @@ def interview_reprocess(*, interview: Interview, by: User | None = None) -> Inte
     updated = rows.update(status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None, stale_requeues=0)
     if updated != 1:
         raise ValidationError("This interview changed meanwhile; reload and try again.")
-    record_changes(Interview, [interview.public_id], organization_id=interview.organization_id)
+    record_changes(Interview, [interview.public_id], organization_id=interview.organization_id,
+                   changed_fields=["status", "error", "progress"])
     interview.refresh_from_db()
     queue_processing(interview)
     return interview

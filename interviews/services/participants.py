@@ -33,7 +33,7 @@ def participant_create(
     name: str = "",
     email: str = "",
     attributes: dict | None = None,
-    external_ids: dict | None = None,
+    external_ids: dict[str, str | None] | None = None,
     consent_given_at: datetime | None = None,
     consent_scope: str = "",
     consent_expires_at: datetime | None = None,
@@ -42,7 +42,7 @@ def participant_create(
 ) -> Participant:
     participant = Participant(
         organization_id=require_org_id(), pseudonym=pseudonym.strip(), name=name, email=email,
-        attributes=attributes or {}, external_ids=external_ids or {}, consent_given_at=consent_given_at,
+        attributes=attributes or {}, external_ids=_external_ids_merged({}, external_ids or {}), consent_given_at=consent_given_at,
         consent_scope=consent_scope, consent_expires_at=consent_expires_at, consent_withdrawn_at=consent_withdrawn_at,
     )
     return _participant_save(participant)
@@ -56,20 +56,42 @@ def participant_update(
     name: str = UNCHANGED,
     email: str = UNCHANGED,
     attributes: dict = UNCHANGED,
-    external_ids: dict = UNCHANGED,
+    external_ids: dict[str, str | None] = UNCHANGED,
     consent_given_at: datetime | None = UNCHANGED,
     consent_scope: str = UNCHANGED,
     consent_expires_at: datetime | None = UNCHANGED,
     consent_withdrawn_at: datetime | None = UNCHANGED,
     by: User | None = None,
 ) -> Participant:
-    """Change the fields given; the others keep their value."""
+    """Change the fields given; the others keep their value.
+
+    `external_ids` changes CRM ids per system: an id links that system (or moves it to a new id), None unlinks
+    it, and systems not named keep theirs, so one CRM's sync never unlinks another's.
+    """
+    if external_ids is not UNCHANGED:
+        # Merged into the stored map read under the row lock: two CRMs writing their own ids at once both keep
+        # them (the instance may hold a form's unsaved values, so it is not the base).
+        stored = Participant.objects.select_for_update().filter(pk=participant.pk).values_list("external_ids", flat=True)
+        external_ids = _external_ids_merged(stored.first() or {}, external_ids)
     model_update(participant, fields=PARTICIPANT_FIELDS, data={
         "pseudonym": pseudonym, "name": name, "email": email, "attributes": attributes, "external_ids": external_ids,
         "consent_given_at": consent_given_at, "consent_scope": consent_scope,
         "consent_expires_at": consent_expires_at, "consent_withdrawn_at": consent_withdrawn_at,
     })
     return _participant_save(participant)
+
+
+def _external_ids_merged(stored: dict, changes: dict[str, str | None]) -> dict:
+    if not isinstance(changes, dict):
+        raise ValidationError({"external_ids": "Give CRM ids per system, e.g. {\"hubspot\": \"123\"}; null unlinks a system."})
+    merged = dict(stored)
+    for system, external_id in changes.items():
+        key = system.strip() if isinstance(system, str) else system
+        if external_id is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = external_id
+    return merged
 
 
 def _participant_save(participant: Participant) -> Participant:
@@ -145,7 +167,7 @@ def _upsert_one(system: str, external_id: str, row: dict, values: dict, by: User
             existing = _participant_for_update(system, external_id)
             if existing is None:
                 raise
-    ids = {**existing.external_ids, **(row.get("external_ids") or {}), system: external_id}
+    ids = {**(row.get("external_ids") or {}), system: external_id}
     return participant_update(participant=existing, external_ids=ids, by=by, **values), False
 
 

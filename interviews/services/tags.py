@@ -154,8 +154,9 @@ def tag_merge(*, source: Tag, target: Tag, by: User | None = None) -> Tag:
     HighlightTag.objects.filter(tag=source, highlight_id__in=already).delete()
     moved = HighlightTag.objects.filter(tag=source).update(tag=target)
     Tag.objects.filter(parent=source).update(parent=target, updated_at=timezone.now())  # new ETags
-    record_changes(Highlight, affected, organization_id=target.organization_id)
-    record_changes(Tag, children, organization_id=target.organization_id)
+    record_changes(Highlight, affected, organization_id=target.organization_id, changed_fields=["tags"])
+    record_changes(Tag, children, organization_id=target.organization_id, changed_fields=["parent", "updated_at"])
+    record_changes(Tag, [target.public_id], organization_id=target.organization_id, changed_fields=["highlight_count"])
     audit_record(
         action=AuditAction.TAG_MERGED, organization=target.organization, actor=by, target=target,
         details={"from": source.name, "into": target.name, "highlights_moved": moved},
@@ -174,8 +175,8 @@ def tag_delete(*, tag: Tag, by: User | None = None) -> int:
     affected = list(Highlight.objects.filter(tag_links__tag=tag).values_list("public_id", flat=True))
     children = list(Tag.objects.filter(parent=tag).values_list("public_id", flat=True))
     Tag.objects.filter(parent=tag).update(parent_id=parents[tag.pk], updated_at=timezone.now())
-    record_changes(Highlight, affected, organization_id=tag.organization_id)
-    record_changes(Tag, children, organization_id=tag.organization_id)
+    record_changes(Highlight, affected, organization_id=tag.organization_id, changed_fields=["tags"])
+    record_changes(Tag, children, organization_id=tag.organization_id, changed_fields=["parent", "updated_at"])
     audit_record(
         action=AuditAction.TAG_DELETED, organization=tag.organization, actor=by, target=tag,
         details={"highlights_untagged": touched},

@@ -59,7 +59,10 @@ class ParticipantDetailView(ServiceFormView):
         return {"instance": resolve_one(Participant, participant_id)}
 
     def perform(self, form, participant_id):
-        return services.participant_update(participant=form.instance, by=self.request.user, **_participant_fields(form))
+        fields = _participant_fields(form)
+        # The form edits the whole map and the service merges per system: a system taken out of the form is unlinked.
+        fields["external_ids"] = {**dict.fromkeys(form.initial.get("external_ids") or {}), **(fields["external_ids"] or {})}
+        return services.participant_update(participant=form.instance, by=self.request.user, **fields)
 
     def success_url(self, participant, participant_id):
         return reverse("participant_detail", args=[self.organization.slug, participant_id])

@@ -12,6 +12,7 @@ from django.urls import reverse
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView, ServiceFormView
+from empathy_site.text import plural
 
 from .. import selectors, services
 from ..forms import PrivacyPolicyForm
@@ -85,10 +86,17 @@ class FindingDecideView(OrgView):
 
     def post(self, request, finding_id):
         finding = resolve_one(RedactionFinding.objects.select_related("interview"), finding_id)
+        had_original = bool(finding.interview.original_file)
         if request.POST.get("decision") == "accept":
             services.redaction_apply(findings=[finding], by=request.user)
+            said = f"Redacted: now reads {finding.placeholder}."
         else:
             services.redaction_reject(finding=finding, by=request.user)
+            said = "Kept as written."
+        finding.interview.refresh_from_db(fields=["original_file", "original_deleted_at"])
+        if had_original and not finding.interview.original_file:
+            said += " Every finding is decided, so the unredacted original file was deleted."
+        messages.success(request, said)
         return redirect("interview_detail", org_slug=self.organization.slug, interview_id=finding.interview.public_id)
 
 
@@ -109,8 +117,9 @@ class ParticipantEraseView(OrgView):
             messages.error(request, "Type the pseudonym exactly to confirm the erasure.")
             return redirect("participant_erase", org_slug=self.organization.slug, participant_id=participant_id)
         counts = services.participant_erase(participant=participant, by=request.user)
-        messages.success(request, f"Erased: {counts['utterances']} utterances, {counts['highlights']} highlights, "
-                                  f"{counts['original_files']} original files. Affected personas and messages were re-checked.")
+        messages.success(request, f"Erased: {plural(counts['utterances'], 'utterance')}, "
+                                  f"{plural(counts['highlights'], 'highlight')}, "
+                                  f"{plural(counts['original_files'], 'original file')}. Affected personas and messages were re-checked.")
         return redirect("participant_detail", org_slug=self.organization.slug, participant_id=participant_id)
 
 

@@ -5,14 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRefresh
 
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.models import User
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, ServiceFormView
 
 from .. import parsers, selectors, services
-from ..forms import UploadForm
+from ..forms import InterviewForm, UploadForm
 from ..models import Interview, Participant, SpeakerMapping
 
 
@@ -25,13 +27,13 @@ class InterviewListView(OrgView):
     def post(self, request):
         # Not a ServiceFormView: several files, each accepted or refused on its own.
         form = UploadForm(request.POST, request.FILES)
-        files = request.FILES.getlist("files")
-        if not form.is_valid() and not files:
+        if not form.is_valid():
             return self.get(request, form=form, status=400)
+        files = form.cleaned_data["files"]
         if len(files) > settings.UPLOAD_MAX_FILES:
             form.add_error("files", f"Upload at most {settings.UPLOAD_MAX_FILES} files at once.")
             return self.get(request, form=form, status=400)
-        study = form.cleaned_data.get("study") if form.is_valid() else None
+        study = form.cleaned_data["study"]
         accepted = 0
         for uploaded in files:
             try:
@@ -58,6 +60,11 @@ class InterviewRowView(OrgView):
 class InterviewDetailView(OrgView):
     def get(self, request, interview_id):
         interview = resolve_one(Interview.objects.select_related("study"), interview_id)
+        stalled = selectors.interview_stalled(interview=interview)
+        if request.htmx and (interview.status not in (Interview.Status.QUEUED, Interview.Status.PROCESSING) or stalled):
+            # The progress poll swaps only its own line, so the page's messages ("Processing again…") stay in
+            # view; once processing ends, the whole page loads again to show the transcript and its actions.
+            return HttpResponseClientRefresh()
         speakers = selectors.interview_speakers(interview=interview)
         utterances = selectors.interview_transcript(interview=interview)
         selectors.label_speakers([*speakers, *(u.speaker for u in utterances)], personal_data=self.can(Perm.PERSONAL_DATA))
@@ -74,9 +81,36 @@ class InterviewDetailView(OrgView):
             "participants": list(Participant.objects.order_by("pseudonym")),
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
             "can_edit": self.can(Perm.RESEARCH),
-            "stalled": selectors.interview_stalled(interview=interview),
+            "stalled": stalled,
         }
         return render(request, "interviews/interview_detail.html", context)
+
+
+class InterviewEditView(ServiceFormView):
+    """Title, study, date and language, changed after upload."""
+
+    read_permission = write_permission = Perm.RESEARCH
+    form_class = InterviewForm
+
+    def get(self, request, interview_id, form=None, status=200):
+        interview = resolve_one(Interview.objects.select_related("study"), interview_id)
+        return render(request, "interviews/interview_edit.html", {
+            "interview": interview, "form": form or InterviewForm(instance=interview),
+        }, status=status)
+
+    def form_kwargs(self, interview_id):
+        return {"instance": resolve_one(Interview, interview_id)}
+
+    def perform(self, form, interview_id):
+        data = form.cleaned_data
+        return services.interview_update(interview=form.instance, title=data["title"], study=data["study"],
+                                         conducted_at=data["conducted_at"], language=data["language"], by=self.request.user)
+
+    def success_message(self, interview) -> str:
+        return f"“{interview.title}” saved."
+
+    def success_url(self, interview, interview_id) -> str:
+        return reverse("interview_detail", args=[self.organization.slug, interview.public_id])
 
 
 class InterviewReprocessView(OrgView):

@@ -1,5 +1,6 @@
 """API serializers for messages, their revisions and assumption checks, and the payloads that write them."""
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,11 +12,14 @@ class AssumptionCheckSerializer(serializers.ModelSerializer):
     claims = serializers.SerializerMethodField()
     highlights = serializers.SerializerMethodField()
     answered_by = serializers.UUIDField(source="answered_by.public_id", read_only=True, allow_null=True)
+    message = serializers.UUIDField(source="revision.message.public_id", read_only=True,
+                                    help_text="The message whose revision this check was answered for.")
+    revision = serializers.UUIDField(source="revision.public_id", read_only=True)
 
     class Meta:
         model = AssumptionCheck
         fields = [
-            "id", "basis", "claims", "highlights", "own_taste", "predicted_reaction", "predicted_customer_words",
+            "id", "message", "revision", "basis", "claims", "highlights", "own_taste", "predicted_reaction", "predicted_customer_words",
             "rationale", "grounding", "evidence_voices", "projection_risk", "answered_by", "created_at", "recomputed_at",
         ]
         read_only_fields = fields
@@ -27,6 +31,22 @@ class AssumptionCheckSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_highlights(self, check):
         return [str(h.public_id) for h in check.highlights.all()]
+
+
+def revisions_for_reading():
+    """Revisions with what RevisionSerializer shows, in a fixed number of queries."""
+    checks = AssumptionCheck.objects.prefetch_related("claims", "highlights").select_related(
+        "answered_by", "revision__message")
+    return MessageRevision.objects.select_related("author").prefetch_related(
+        "target_personas", Prefetch("checks", queryset=checks)
+    )
+
+
+def message_reading_context(messages) -> dict:
+    """The serializer context MessageSerializer reads: each message's current revision."""
+    counts = {m.pk: m.revision_count for m in messages}
+    revisions = revisions_for_reading().filter(message__in=list(counts))
+    return {"current_revisions": {r.message_id: r for r in revisions if r.number == counts[r.message_id]}}
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -82,14 +102,9 @@ class MessageCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Message.Channel.choices)
     body = serializers.CharField(max_length=20000)
     target_personas = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=50)
-    assumption_check = CheckInputSerializer(required=False)
-
-    def validate(self, data):
-        if "assumption_check" not in data:
-            raise serializers.ValidationError(
-                {"assumption_check": "Every message write needs an assumption check: what does it rest on?"}
-            )
-        return data
+    assumption_check = CheckInputSerializer(
+        error_messages={"required": "Every message write needs an assumption check: what does it rest on?"}
+    )
 
 
 class MessageUpdateSerializer(serializers.Serializer):

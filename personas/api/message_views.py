@@ -1,6 +1,5 @@
 """API views for messages: every write of the words or targets carries an assumption check."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -9,18 +8,21 @@ from rest_framework.response import Response
 from empathy_site.api.base import TenantModelViewSet
 from empathy_site.api.schema import results_of
 from empathy_site.model_update import UNCHANGED
+from empathy_site.sync.representation import represent_one
 from empathy_site.tenancy.lookups import resolve_many
 from empathy_site.tenancy.roles import Perm, role_allows
 from interviews.models import Highlight
 
 from .. import services
-from ..models import AssumptionCheck, Claim, Message, MessageRevision, Persona
+from ..models import Claim, Message, Persona
 from .message_serializers import (
     ApproveSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     MessageUpdateSerializer,
     RevisionSerializer,
+    message_reading_context,
+    revisions_for_reading,
 )
 
 
@@ -29,13 +31,6 @@ def _check_answers(data) -> services.CheckAnswers:
         basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
         predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
         claims=resolve_many(Claim, data["claims"], field="claims"), highlights=resolve_many(Highlight, data["highlights"], field="highlights"),
-    )
-
-
-def _revisions():
-    checks = AssumptionCheck.objects.prefetch_related("claims", "highlights").select_related("answered_by")
-    return MessageRevision.objects.select_related("author").prefetch_related(
-        "target_personas", Prefetch("checks", queryset=checks)
     )
 
 
@@ -65,9 +60,7 @@ class MessageViewSet(TenantModelViewSet):
         return context
 
     def _load_current(self, messages):
-        counts = {m.pk: m.revision_count for m in messages}
-        revisions = _revisions().filter(message__in=list(counts))
-        self._current = {r.message_id: r for r in revisions if r.number == counts[r.message_id]}
+        self._current = message_reading_context(messages)["current_revisions"]
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -76,9 +69,8 @@ class MessageViewSet(TenantModelViewSet):
         return page
 
     def _respond(self, message, code=status.HTTP_200_OK):
-        message = self.get_queryset().get(pk=message.pk)
-        self._load_current([message])
-        return Response(self.get_serializer(message).data, status=code)
+        # As the changes feed and webhooks show it: one representation everywhere.
+        return Response(represent_one(message, context=self.get_serializer_context()), status=code)
 
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object())
@@ -100,7 +92,7 @@ class MessageViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if "assumption_check" in data:
-            current = _revisions().filter(message=message, number=message.revision_count).first()
+            current = revisions_for_reading().filter(message=message, number=message.revision_count).first()
             body = data.get("body", current.body if current else "")
             targets = (resolve_many(Persona, data["target_personas"], field="target_personas") if "target_personas" in data
                        else list(current.target_personas.all()) if current else [])
@@ -116,7 +108,7 @@ class MessageViewSet(TenantModelViewSet):
     @extend_schema(responses=results_of(RevisionSerializer, "RevisionList"))
     @action(detail=True, methods=["get"], pagination_class=None)
     def revisions(self, request, *args, **kwargs):
-        revisions = _revisions().filter(message=self.get_object()).order_by("-number")
+        revisions = revisions_for_reading().filter(message=self.get_object()).order_by("-number")
         return Response({"results": RevisionSerializer(revisions, many=True).data, "next": None})
 
     @extend_schema(request=ApproveSerializer, responses=MessageSerializer)

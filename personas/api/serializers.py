@@ -1,9 +1,43 @@
 """API serializers for personas, claims (with their evidence strength), citations, versions and the evidence policy."""
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import selectors
 from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
+
+
+def citations_for_reading():
+    """Citations with what CitationSerializer shows, in a fixed number of queries."""
+    return Citation.objects.select_related("claim", "highlight__participant")
+
+
+def claims_with_strength_for_reading(*, persona_ids, claim_ids=None) -> list[Claim]:
+    """Claims of these personas (or only these claims) with their strength and citations, in three queries."""
+    policy = selectors.evidence_policy()
+    claims = selectors.claims_with_strength(persona_ids=persona_ids, policy=policy).select_related("persona")
+    if claim_ids is not None:
+        claims = claims.filter(pk__in=claim_ids)
+    claims = list(claims.prefetch_related(Prefetch("citations", queryset=citations_for_reading())))
+    for claim in claims:
+        claim.strength = selectors.strength_level(claim, policy)
+        claim.shortfalls = selectors.claim_shortfalls(claim, policy)
+    return claims
+
+
+def persona_reading_context(personas) -> dict:
+    """The serializer context PersonaSerializer reads: each persona's claims with their strength."""
+    grouped: dict = {}
+    for claim in claims_with_strength_for_reading(persona_ids=[p.pk for p in personas]):
+        grouped.setdefault(claim.persona_id, []).append(claim)
+    return {"claims_by_persona": grouped}
+
+
+def claim_reading_context(claims) -> dict:
+    """The serializer context ClaimSerializer reads: each claim's strength."""
+    annotated = claims_with_strength_for_reading(persona_ids={c.persona_id for c in claims}, claim_ids=[c.pk for c in claims])
+    return {"claim_strengths": {claim.pk: claim for claim in annotated}}
 
 
 class CitationSerializer(serializers.ModelSerializer):
@@ -53,9 +87,9 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StrengthSerializer(allow_null=True))
     def get_strength(self, claim):
-        if not hasattr(claim, "support_count"):
-            return None
         if not hasattr(claim, "strength"):
+            claim = self.context.get("claim_strengths", {}).get(claim.pk)
+        if claim is None or not hasattr(claim, "support_count"):
             return None
         return StrengthSerializer(claim).data
 

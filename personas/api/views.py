@@ -7,9 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from empathy_site.api.base import OrgAPIView, TenantModelViewSet
-from empathy_site.api.errors import error_body
+from empathy_site.api.errors import error_response
 from empathy_site.api.schema import ErrorSerializer, results_of
 from empathy_site.model_update import UNCHANGED
+from empathy_site.sync.representation import represent_one
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
 from interviews.models import Highlight
@@ -25,30 +26,17 @@ from .serializers import (
     EvidencePolicySerializer,
     PersonaSerializer,
     PersonaVersionSerializer,
+    citations_for_reading,
+    claim_reading_context,
+    persona_reading_context,
 )
-
-
-def _citations():
-    return Citation.objects.select_related("claim", "highlight__participant")
-
-
-def _claims_by_persona(persona_ids) -> dict:
-    """Claims with strength and citations for a page of personas: three queries, whatever the page size."""
-    policy = selectors.evidence_policy()
-    grouped: dict = {}
-    claims = selectors.claims_with_strength(persona_ids=persona_ids, policy=policy).select_related("persona")
-    for claim in claims.prefetch_related(Prefetch("citations", queryset=_citations())):
-        claim.strength = selectors.strength_level(claim, policy)
-        claim.shortfalls = selectors.claim_shortfalls(claim, policy)
-        grouped.setdefault(claim.persona_id, []).append(claim)
-    return grouped
 
 
 @extend_schema_view(
     publish=extend_schema(request=None, responses={
         200: PersonaVersionSerializer,
-        400: OpenApiResponse(ErrorSerializer, description="Not published: error.details.claims lists each claim "
-                             "that falls short, with its reasons"),
+        400: OpenApiResponse(ErrorSerializer, description="Not published: error.details has `claims.<claim id>` "
+                             "for each claim that falls short, listing its reasons"),
     }),
 )
 class PersonaViewSet(TenantModelViewSet):
@@ -67,16 +55,15 @@ class PersonaViewSet(TenantModelViewSet):
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            self._claims_cache = _claims_by_persona([p.pk for p in page])
+            self._claims_cache = persona_reading_context(page)["claims_by_persona"]
         return page
 
     def retrieve(self, request, *args, **kwargs):
-        persona = self.get_object()
-        self._claims_cache = _claims_by_persona([persona.pk])
-        return Response(self.get_serializer(persona).data)
+        # As the changes feed and webhooks show it: one representation everywhere.
+        return Response(represent_one(self.get_object(), context=self.get_serializer_context()))
 
     def _fresh(self, persona):
-        self._claims_cache = _claims_by_persona([persona.pk])
+        self._claims_cache = persona_reading_context([persona])["claims_by_persona"]
         return self.get_queryset().get(pk=persona.pk)
 
     def service_create(self, data):
@@ -101,11 +88,8 @@ class PersonaViewSet(TenantModelViewSet):
         try:
             version = services.persona_publish(persona=persona, by=self.actor)
         except services.PolicyNotMet as refused:
-            details = [
-                {"claim": str(s.claim.public_id), "statement": s.claim.statement, "reasons": s.reasons}
-                for s in refused.report
-            ]
-            return Response(error_body("policy_not_met", refused.messages[0], {"claims": details}), status=status.HTTP_400_BAD_REQUEST)
+            details = {f"claims.{shortfall.claim.public_id}": list(shortfall.reasons) for shortfall in refused.report}
+            return error_response("policy_not_met", refused.messages[0], details)
         return Response(PersonaVersionSerializer(version).data)
 
     @extend_schema(responses=results_of(PersonaVersionSerializer, "PersonaVersionList"))
@@ -125,7 +109,25 @@ class ClaimViewSet(TenantModelViewSet):
     serializer_class = ClaimSerializer
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("persona").prefetch_related(Prefetch("citations", queryset=_citations()))
+        return queryset.select_related("persona").prefetch_related(Prefetch("citations", queryset=citations_for_reading()))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["claim_strengths"] = getattr(self, "_strengths", {})
+        return context
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._strengths = claim_reading_context(page)["claim_strengths"]
+        return page
+
+    def _represent(self, claim):
+        # As the changes feed and webhooks show it: one representation everywhere.
+        return represent_one(claim, context=self.get_serializer_context())
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._represent(self.get_object()))
 
     def create(self, request, *args, **kwargs):
         serializer = ClaimWriteSerializer(data=request.data)
@@ -135,7 +137,7 @@ class ClaimViewSet(TenantModelViewSet):
             persona=resolve_one(Persona, data["persona"], field="persona"), kind=data["kind"], statement=data["statement"],
             order=data.get("order"), by=self.actor,
         )
-        return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(self._represent(claim), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         claim = self.get_object()
@@ -144,7 +146,7 @@ class ClaimViewSet(TenantModelViewSet):
         data = serializer.validated_data
         services.claim_update(claim=claim, kind=data.get("kind", UNCHANGED), statement=data.get("statement", UNCHANGED),
                               order=data.get("order", UNCHANGED), by=self.actor)
-        return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
+        return Response(self._represent(claim))
 
     def service_delete(self, instance):
         services.claim_delete(claim=instance, by=self.actor)

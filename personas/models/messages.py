@@ -64,6 +64,8 @@ class Message(TenantModel):
         indexes = [
             models.Index(fields=["organization", "status"], name="message_org_status_idx"),
             models.Index(fields=["organization", "updated_at"], name="message_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="message_org_newest_idx"),
         ]
 
     def __str__(self):

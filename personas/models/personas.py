@@ -93,6 +93,8 @@ class Persona(TenantModel):
         indexes = [
             models.Index(fields=["organization", "status"], name="persona_org_status_idx"),
             models.Index(fields=["organization", "updated_at"], name="persona_org_updated_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="persona_org_newest_idx"),
         ]
 
     def __str__(self):
@@ -131,7 +133,11 @@ class Claim(TenantModel):
             models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
             models.CheckConstraint(condition=Q(order__gte=0, order__lte=MAX_CLAIM_ORDER), name="claim_order_in_range"),
         ]
-        indexes = [models.Index(fields=["organization", "persona", "order"], name="claim_org_persona_idx")]
+        indexes = [
+            models.Index(fields=["organization", "persona", "order"], name="claim_org_persona_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="claim_org_newest_idx"),
+        ]
 
     def __str__(self):
         return self.statement[:60]
@@ -156,7 +162,11 @@ class Citation(TenantModel):
             models.UniqueConstraint(fields=["organization", "claim", "highlight"], name="citation_once_per_claim"),
             models.CheckConstraint(condition=Q(stance__in=["supports", "contradicts"]), name="citation_stance_valid"),
         ]
-        indexes = [models.Index(fields=["organization", "highlight"], name="citation_org_highlight_idx")]
+        indexes = [
+            models.Index(fields=["organization", "highlight"], name="citation_org_highlight_idx"),
+            # The API lists' default order (CursorPagination: newest first): page 1 is read from the index, not sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="citation_org_newest_idx"),
+        ]
 
 
 class PersonaVersion(TenantModel):

@@ -19,6 +19,8 @@ from .personas import (
     persona_gallery,
     persona_policy_report,
     persona_segment_keys,
+    persona_snapshot,
+    persona_unchanged_since_publish,
     persona_versions,
     personas_citing,
     strength_level,

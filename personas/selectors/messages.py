@@ -6,6 +6,7 @@ from collections import OrderedDict
 from django.db.models import Avg, Count, F, Prefetch, Q
 from django.db.models.functions import TruncMonth
 
+from empathy_site.tenancy.models import User
 from interviews.models import Highlight
 
 from ..models import AssumptionCheck, Citation, Message, MessageRevision, Persona, RevisionPersona
@@ -126,6 +127,13 @@ def _share_rows(rows, key):
     return table
 
 
+def _author_names(emails) -> dict[str, str]:
+    """Email -> the name people see everywhere else (display_name); two people sharing a name get their email too."""
+    users = list(User.objects.filter(email__in={e for e in emails if e}))
+    taken = [u.display_name for u in users]
+    return {u.email: u.display_name if taken.count(u.display_name) == 1 else f"{u.display_name} ({u.email})" for u in users}
+
+
 def basis_dashboard() -> dict:
     """Share of revisions by basis: over time, by channel, by persona, by author; the taste/prediction gap."""
     checks = AssumptionCheck.objects.all()
@@ -152,8 +160,11 @@ def basis_dashboard() -> dict:
                   risky=Count("id", filter=Q(projection_risk=True)))
         .order_by("answered_by__email")
     )
+    names = _author_names([*by_author, *(gap["answered_by__email"] for gap in gaps)])
+    by_author = OrderedDict((names.get(email, email), entry) for email, entry in by_author.items())
     for gap in gaps:
         gap["gap"] = round((gap["taste"] or 0) - (gap["prediction"] or 0), 2)
+        gap["author"] = names.get(gap["answered_by__email"], gap["answered_by__email"])
     waiting = list(
         Message.objects.exclude(status__in=[Message.Status.ARCHIVED, Message.Status.APPROVED])
         .exclude(grounding=Grounding.GROUNDED).select_related("author").order_by("updated_at")[:20]

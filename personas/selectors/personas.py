@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from empathy_site.dates import months_before
 from empathy_site.json_keys import json_key_equals, json_key_text
+from empathy_site.text import plural
 from interviews.models import Tag
 
 from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
@@ -81,12 +82,12 @@ def claim_shortfalls(claim: Claim, policy: EvidencePolicy) -> list[str]:
         )
     if claim.participant_count < policy.min_participants:
         reasons.append(
-            f"needs evidence from {policy.min_participants} different participants, has {claim.participant_count}"
+            f"needs evidence from {plural(policy.min_participants, 'different participant')}, has {claim.participant_count}"
         )
     if claim.stale_count:
         reasons.append(
             f"{claim.stale_count} citation{'s are' if claim.stale_count != 1 else ' is'} older than "
-            f"{policy.max_evidence_age_months} months and no longer count{'s' if claim.stale_count == 1 else ''}"
+            f"{plural(policy.max_evidence_age_months, 'month')} and no longer count{'s' if claim.stale_count == 1 else ''}"
         )
     return reasons
 
@@ -129,6 +130,40 @@ def persona_detail(*, persona: Persona):
         claim.strength = strength_level(claim, policy)
         claim.shortfalls = claim_shortfalls(claim, policy)
     return policy, claims
+
+
+def persona_snapshot(*, persona: Persona, claims=None) -> dict:
+    """What a published version keeps; `claims` as persona_detail gives them, when the caller has them already."""
+    if claims is None:
+        _, claims = persona_detail(persona=persona)
+    return {
+        "name": persona.name,
+        "summary": persona.summary,
+        "segment": persona.segment,
+        "claims": [
+            {
+                "id": str(claim.public_id), "kind": claim.kind, "statement": claim.statement,
+                "support_count": claim.support_count, "participant_count": claim.participant_count,
+                "citations": [
+                    {
+                        "highlight": str(c.highlight.public_id), "stance": c.stance, "quote": c.highlight.quote,
+                        "participant": c.highlight.participant.pseudonym if c.highlight.participant_id else None,
+                        "interview": c.highlight.interview.title,
+                    }
+                    for c in claim.citations.all()
+                ],
+            }
+            for claim in claims
+        ],
+    }
+
+
+def persona_unchanged_since_publish(*, persona: Persona, claims=None) -> bool:
+    """True when the persona reads exactly as its latest published version: publishing again would add nothing."""
+    if not persona.current_version:
+        return False
+    latest = PersonaVersion.objects.filter(persona=persona, number=persona.current_version).values_list("snapshot", flat=True).first()
+    return latest is not None and latest == persona_snapshot(persona=persona, claims=claims)
 
 
 def persona_gallery(*, status: str = "", segment_key: str = "", segment_value: str = ""):

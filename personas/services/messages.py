@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from empathy_site.model_update import UNCHANGED, model_update
+from empathy_site.sync.capture import one_change
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Organization, User
 from empathy_site.tenancy.notifications import notify
+from empathy_site.text import quoted
 
 from ..models import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
@@ -54,13 +56,13 @@ def _validate_check(answers: CheckAnswers, targets: list[Persona]) -> None:
         if claim.organization_id != org_id:
             errors["claims"] = "No such claim."
         elif claim.persona_id not in target_ids:
-            errors["claims"] = f"The claim “{claim.statement[:60]}” belongs to a persona this message does not target."
+            errors["claims"] = f"The claim {quoted(claim.statement, 60)} belongs to a persona this message does not target."
     for highlight in answers.highlights:
         if highlight.organization_id != org_id:
             errors["highlights"] = "No such highlight."
         elif highlight.participant_id and not highlight.participant.quotable_in_marketing:
             errors["highlights"] = (
-                f"“{highlight.quote[:60]}” is from {highlight.participant.pseudonym}, whose consent does not cover "
+                f"{quoted(highlight.quote, 60)} is from {highlight.participant.pseudonym}, whose consent does not cover "
                 "marketing use; it can't be cited by a message."
             )
     if errors:
@@ -128,20 +130,25 @@ def message_create(
         raise ValidationError({"title": "Give the message a title."})
     if channel not in Message.Channel.values:
         raise ValidationError({"channel": f"Choose one of: {', '.join(Message.Channel.values)}."})
-    message = Message.objects.create(
-        organization_id=require_org_id(), title=title[:200], channel=channel, author=by,
-    )
-    _write_revision(message, body, target_personas, check, by)
+    message = Message(organization_id=require_org_id(), title=title[:200], channel=channel, author=by)
+    # One change with its first revision: message.created carries the body and the check.
+    with one_change(message):
+        message.save()
+        _write_revision(message, body, target_personas, check, by)
     return message
 
 
 @tenant_atomic()
 def message_revise(
-    *, message: Message, body: str, target_personas, check: CheckAnswers, by: User | None = None
+    *, message: Message, body: str, target_personas, check: CheckAnswers, title: str = UNCHANGED,
+    channel: str = UNCHANGED, by: User | None = None,
 ) -> MessageRevision:
+    """A new revision with its check; the title and channel, when given, change in the same transaction."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.ARCHIVED:
         raise ValidationError("Archived messages can't be changed.")
+    if title is not UNCHANGED or channel is not UNCHANGED:
+        message = message_update(message=message, title=title, channel=channel, by=by)
     return _write_revision(message, body, target_personas, check, by)
 
 

@@ -13,6 +13,7 @@ from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Organization, User
 from empathy_site.tenancy.notifications import notify
 from empathy_site.tenancy.selectors import is_member
+from empathy_site.text import plural, quoted
 from interviews.models import Highlight
 
 from .. import selectors
@@ -31,7 +32,7 @@ class PolicyNotMet(ValidationError):
 
     def __init__(self, report):
         self.report = report
-        lines = [f"“{s.claim.statement[:80]}”: {'; '.join(s.reasons)}" for s in report]
+        lines = [f"{quoted(s.claim.statement, 80)}: {'; '.join(s.reasons)}" for s in report]
         super().__init__("Not published. " + " · ".join(lines), code="policy_not_met")
 
 
@@ -57,7 +58,8 @@ def evidence_policy_update(
     segment_attribute: str = UNCHANGED,
     by: User | None = None,
 ) -> EvidencePolicy:
-    """Change the fields given (the others keep their value); re-check published personas and messages."""
+    """Change the fields given (the others keep their value); re-check published personas and messages.
+    The policy returned carries `restored_personas`: those in review that a looser policy published again."""
     policy = EvidencePolicy.objects.select_for_update().first() or EvidencePolicy(organization_id=require_org_id())
     before = {f: getattr(policy, f) for f in POLICY_FIELDS}
     model_update(policy, fields=POLICY_FIELDS, data={
@@ -77,6 +79,10 @@ def evidence_policy_update(
                  target_label="evidence policy", details={"from": before, "to": after})
     personas_recheck(persona_ids=Persona.objects.filter(status=Persona.Status.PUBLISHED).values_list("pk", flat=True),
                      reason="The evidence policy changed")
+    policy.restored_personas = personas_review_clear(
+        persona_ids=Persona.objects.filter(status=Persona.Status.NEEDS_REVIEW).values_list("pk", flat=True),
+        reason="the evidence policy changed",
+    )
     messages_recompute(check_ids=AssumptionCheck.objects.exclude(revision__message__status="archived").values_list("pk", flat=True),
                        reason="The evidence policy changed")
     return policy
@@ -202,7 +208,7 @@ def claim_create(*, persona: Persona, kind: str, statement: str, order: int | No
     claim.save()
     _touch(persona.pk)
     # A new claim has no evidence yet: a published persona now has an unsupported claim.
-    personas_recheck(persona_ids=[persona.pk], reason=f"The claim “{statement[:60]}” was added without evidence")
+    personas_recheck(persona_ids=[persona.pk], reason=f"The claim {quoted(statement, 60)} was added without evidence")
     return claim
 
 
@@ -234,7 +240,7 @@ def claim_delete(*, claim: Claim, by: User | None = None) -> None:
     checks = selectors.checks_citing(claim_ids=[claim.pk])
     claim.delete()
     _touch(persona_id)
-    messages_recompute(check_ids=checks, reason=f"The claim “{claim.statement[:60]}” was deleted")
+    messages_recompute(check_ids=checks, reason=f"The claim {quoted(claim.statement, 60)} was deleted")
 
 
 @tenant_atomic()
@@ -271,30 +277,6 @@ def citation_delete(*, citation: Citation, by: User | None = None) -> None:
 # Publishing and re-checking -------------------------------------------------------------
 
 
-def _snapshot(persona: Persona) -> dict:
-    _, claims = selectors.persona_detail(persona=persona)
-    return {
-        "name": persona.name,
-        "summary": persona.summary,
-        "segment": persona.segment,
-        "claims": [
-            {
-                "id": str(claim.public_id), "kind": claim.kind, "statement": claim.statement,
-                "support_count": claim.support_count, "participant_count": claim.participant_count,
-                "citations": [
-                    {
-                        "highlight": str(c.highlight.public_id), "stance": c.stance, "quote": c.highlight.quote,
-                        "participant": c.highlight.participant.pseudonym if c.highlight.participant_id else None,
-                        "interview": c.highlight.interview.title,
-                    }
-                    for c in claim.citations.all()
-                ],
-            }
-            for claim in claims
-        ],
-    }
-
-
 @tenant_atomic()
 def persona_publish(*, persona: Persona, by: User | None = None) -> PersonaVersion:
     """Checks every claim against the policy; publishes all or nothing and keeps a snapshot."""
@@ -309,7 +291,7 @@ def persona_publish(*, persona: Persona, by: User | None = None) -> PersonaVersi
     number = persona.current_version + 1
     version = PersonaVersion.objects.create(
         organization_id=persona.organization_id, persona=persona, number=number,
-        published_by=by, snapshot=_snapshot(persona),
+        published_by=by, snapshot=selectors.persona_snapshot(persona=persona),
     )
     persona.status = Persona.Status.PUBLISHED
     persona.current_version = number
@@ -336,18 +318,38 @@ def personas_recheck(*, persona_ids, reason: str) -> list[Persona]:
         report = selectors.persona_policy_report(persona=persona, policy=policy)
         if not report:
             continue
-        details = " · ".join(f"“{s.claim.statement[:60]}”: {'; '.join(s.reasons)}" for s in report)
+        details = " · ".join(f"{quoted(s.claim.statement, 60)}: {'; '.join(s.reasons)}" for s in report)
         persona.status = Persona.Status.NEEDS_REVIEW
         persona.review_reason = f"{reason}. {details}"[:2000]
         persona.save(update_fields=["status", "review_reason", "updated_at"])
         emit("persona.needs_review", persona)
         notify(
             user=persona.owner, kind="persona_needs_review",
-            message=f"“{persona.name}” needs review: {reason.lower()}; {len(report)} claim{'s' if len(report) != 1 else ''} now fall short.",
+            message=f"“{persona.name}” needs review: {reason.lower()}; {plural(len(report), 'claim')} now {'falls' if len(report) == 1 else 'fall'} short.",
             link=_persona_url(persona),
         )
         flagged.append(persona)
     return flagged
+
+
+def personas_review_clear(*, persona_ids, reason: str) -> list[Persona]:
+    """Personas in "needs review" among these whose every claim meets the policy again go back to "published"
+    (the only state that review is entered from), and their owners are told. Runs in the caller's transaction."""
+    restored = []
+    policy = selectors.evidence_policy()
+    for persona in Persona.objects.filter(pk__in=list(persona_ids), status=Persona.Status.NEEDS_REVIEW).select_for_update():
+        if not persona.claims.exists() or selectors.persona_policy_report(persona=persona, policy=policy):
+            continue
+        persona.status = Persona.Status.PUBLISHED
+        persona.review_reason = ""
+        persona.save(update_fields=["status", "review_reason", "updated_at"])
+        notify(
+            user=persona.owner, kind="persona_review_cleared",
+            message=f"“{persona.name}” is published again: {reason}, and every claim now meets it.",
+            link=_persona_url(persona),
+        )
+        restored.append(persona)
+    return restored
 
 
 def persona_snapshots_rewrite(*, quotes: dict[str, str], scrub=None) -> int:

@@ -25,6 +25,7 @@ class ClaimCreateView(OrgView):
         if form.is_valid():
             claim = services.claim_create(persona=persona, kind=form.cleaned_data["kind"],
                                           statement=form.cleaned_data["statement"], by=request.user)
+            messages.success(request, "Claim added. Find evidence for it and cite it, so it meets the evidence policy.")
             return redirect(reverse("persona_edit", args=[self.organization.slug, persona_id]) + f"#claim-{claim.public_id}")
         messages.error(request, "Write the claim and choose its kind.")
         return redirect("persona_edit", org_slug=self.organization.slug, persona_id=persona_id)
@@ -78,7 +79,8 @@ class CitationCreateView(OrgView):
             return redirect(back)
         try:
             services.citation_create(claim=claim, highlight=highlight, stance=form.cleaned_data["stance"], by=request.user)
-            messages.success(request, "Cited.")
+            messages.success(request, "Cited as evidence against the claim." if form.cleaned_data["stance"] == Citation.Stance.CONTRADICTS
+                             else "Cited as evidence for the claim.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(back)

@@ -16,7 +16,7 @@ from empathy_site.tenancy.web import OrgView, ServiceFormView
 from interviews.selectors import search_highlights
 
 from .. import selectors, services
-from ..forms import ApproveForm, MessageCreateForm, MessageRevisionForm
+from ..forms import ApproveForm, MessageCreateForm, MessageReviseForm
 from ..models import Message, Persona
 
 
@@ -79,23 +79,25 @@ class MessageCreateView(ServiceFormView):
 
 class MessageReviseView(ServiceFormView):
     read_permission = write_permission = Perm.MESSAGES
-    form_class = MessageRevisionForm
+    form_class = MessageReviseForm
 
     def get(self, request, message_id, form=None, status=200):
         message = resolve_one(Message, message_id)
         if form is None:
             current = selectors.message_revisions(message=message)[0]
             targets = list(current.target_personas.all())
-            form = MessageRevisionForm(initial={"body": current.body, "target_personas": [p.public_id for p in targets]})
+            form = MessageReviseForm(initial={"title": message.title, "channel": message.channel, "body": current.body,
+                                              "target_personas": [p.public_id for p in targets]})
         else:
             targets = _targets_from(form)
         return render(request, "personas/messages/write.html",
-                      _write_context(request, form, targets=targets, message=message), status=status)
+                      _write_context(request, form, targets=targets, message=message, meta_form=form), status=status)
 
     def perform(self, form, message_id):
         data = form.cleaned_data
         return services.message_revise(
             message=resolve_one(Message, message_id), body=data["body"],
+            title=data["title"] or UNCHANGED, channel=data["channel"] or UNCHANGED,
             target_personas=list(data["target_personas"]), check=form.check_answers(), by=self.request.user,
         )
 

@@ -56,6 +56,7 @@ class PersonaDetailView(OrgView):
             "persona": persona, "claims": claims, "groups": groups, "policy": policy,
             "versions": list(selectors.persona_versions(persona=persona)[:10]),
             "can_edit": self.can(Perm.RESEARCH),
+            "unchanged_since_publish": selectors.persona_unchanged_since_publish(persona=persona, claims=claims),
         })
 
 

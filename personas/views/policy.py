@@ -30,7 +30,12 @@ class EvidencePolicyView(ServiceFormView):
         )
 
     def success_message(self, policy) -> str:
-        return "Evidence policy saved; published personas were re-checked."
+        restored = policy.restored_personas
+        if not restored:
+            return "Evidence policy saved; published personas were re-checked."
+        names = ", ".join(f"“{p.name}”" for p in restored[:5]) + (" and others" if len(restored) > 5 else "")
+        return (f"Evidence policy saved. Every claim now meets it, so {names} "
+                f"{'is' if len(restored) == 1 else 'are'} published again.")
 
     def success_url(self, policy) -> str:
         return reverse("evidence_policy", args=[self.organization.slug])

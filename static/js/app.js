@@ -243,3 +243,24 @@
     if (event.target.closest("[data-unpick]")) event.target.closest("li").remove();
   });
 })();
+
+// Phones: the menu button opens and closes the navigation (Escape closes it and returns focus).
+(function () {
+  "use strict";
+  var toggle = document.querySelector("[data-menu-toggle]");
+  if (!toggle) return;
+  var sidebar = toggle.closest(".sidebar");
+  function set(open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    sidebar.classList.toggle("is-open", open);
+  }
+  toggle.addEventListener("click", function () {
+    set(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      set(false);
+      toggle.focus();
+    }
+  });
+})();

@@ -71,7 +71,7 @@ def test_bad_uploads_get_a_clear_4xx(api, org_a, name, data, status):
 def test_oversized_upload_is_413(api, settings):
     settings.UPLOAD_MAX_BYTES = 100
     response = _upload(api, data=SRT * 10)
-    assert_error(response, 413, "unsupported_file")
+    assert "limit" in assert_error(response, 413, "too_large")["details"]["file"][0]
 
 
 def test_missing_file_is_400(api):
@@ -82,7 +82,7 @@ def test_missing_file_is_400(api):
 def test_duplicate_upload_is_409_naming_the_existing_interview(api):
     first = _upload(api).json()
     response = _upload(api, name="again.srt")
-    assert assert_error(response, 409, "duplicate")["details"]["existing"] == first["id"]
+    assert assert_error(response, 409, "duplicate")["details"]["existing"] == [first["id"]]
 
 
 def test_unknown_study_is_400_not_500(api):
@@ -183,7 +183,7 @@ def test_viewer_cannot_write_anything(member_factory, org_a):
 def test_session_call_without_org_header_is_400(client, alice):
     client.force_login(alice.user)
     response = client.get("/api/v1/participants/")
-    assert "X-Organization" in assert_error(response, 400, "parse_error")["message"]
+    assert "X-Organization" in assert_error(response, 400, "invalid")["details"]
 
 
 def test_openapi_schema_and_docs_are_served(client, db):

@@ -15,10 +15,10 @@ attempt has one deadline. Whatever goes wrong is a failed attempt with backoff.
 import functools
 import http.client
 import io
-import json
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -32,7 +32,8 @@ from empathy_site.tenancy.models import Membership, Role
 from empathy_site.tenancy.notifications import notify
 
 from ..models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from ..registry import sync_types, type_of
+from ..registry import type_of
+from ..representation import as_json, reader_context, represent_one
 from ..selectors import deliveries_due, endpoints_subscribed
 from .destinations import Address, Destination, check_destination
 from .signing import envelope
@@ -44,24 +45,48 @@ BACKOFF_CAP_SECONDS = 6 * 60 * 60
 DISABLE_AFTER = timedelta(days=3)
 
 
-def emit(event_type: str, instance=None, payload: dict | None = None) -> WebhookEvent | None:
-    """Write the event and its deliveries now, in the caller's transaction; nothing is sent before commit."""
+def object_payload(instance, *, personal_data: bool, changed_fields: list[str] | None = None, deleted: bool = False) -> dict:
+    """An object's webhook payload: the object as its REST detail endpoint returns it to an API key with the
+    `read` scope (and `personal_data` when the endpoint has it); for a change, the API fields that changed."""
+    representation = None if deleted else as_json(
+        represent_one(instance, context=reader_context(personal_data=personal_data)))
+    payload = {"type": type_of(type(instance)), "id": str(instance.public_id), "object": representation}
+    if changed_fields is not None:
+        # A reader without personal data is not told that a field it cannot see changed.
+        payload["changed_fields"] = [name for name in changed_fields if representation is not None and name in representation]
+    return payload
+
+
+def emit(event_type: str, instance=None, payload: dict | Callable[[bool], dict] | None = None) -> WebhookEvent | None:
+    """Write the event and its deliveries now, in the caller's transaction; nothing is sent before commit.
+
+    `payload` is the payload, or builds it for endpoints with or without `personal_data` (called at most once
+    for each); without one, the payload is `instance` as object_payload shows it.
+    """
     if payload is None:
-        object_type = type_of(type(instance))
-        model, serializer, _ = sync_types()[object_type]
-        payload = {"type": object_type, "id": str(instance.public_id), "object": json.loads(json.dumps(
-            serializer(instance).data, default=str))}
+        payload = functools.partial(_instance_payload, instance)
     org_id = require_org_id()
     endpoints = endpoints_subscribed(event_type=event_type)
     if not endpoints:
         return None
-    event = WebhookEvent.objects.create(organization_id=org_id, event_type=event_type, payload=payload)
+    by_payload: dict[bool | None, list[WebhookEndpoint]] = {}
+    for endpoint in endpoints:
+        # A fixed payload goes to every endpoint alike; a built one is built per personal_data setting.
+        by_payload.setdefault(endpoint.personal_data if callable(payload) else None, []).append(endpoint)
     now = timezone.now()
-    WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(organization_id=org_id, endpoint=endpoint, event=event, next_attempt_at=now) for endpoint in endpoints
-    ])
+    event = None
+    for personal_data, group in by_payload.items():
+        body = payload(personal_data) if callable(payload) else payload
+        event = WebhookEvent.objects.create(organization_id=org_id, event_type=event_type, payload=body)
+        WebhookDelivery.objects.bulk_create([
+            WebhookDelivery(organization_id=org_id, endpoint=endpoint, event=event, next_attempt_at=now) for endpoint in group
+        ])
     transaction.on_commit(lambda: kick(org_id))
     return event
+
+
+def _instance_payload(instance, personal_data: bool) -> dict:
+    return object_payload(instance, personal_data=personal_data)
 
 
 def kick(org_id: int) -> None:
