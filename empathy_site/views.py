@@ -8,13 +8,25 @@ from empathy_site.api.errors import api_bad_request, api_not_found, api_server_e
 from empathy_site.tenancy.models import Notification
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView
-from interviews.selectors import organization_overview
+from interviews.selectors import organization_overview, recent_highlights
+from personas.selectors import messages_awaiting_review, messages_waiting_for_evidence, personas_needing_review
 
 
 class DashboardView(OrgView):
+    """Where the day starts: what is new, what needs review, what waits for evidence; every figure a link."""
+
     def get(self, request):
         notifications = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
-        return render(request, "dashboard.html", {"overview": organization_overview(), "notifications": notifications})
+        return render(request, "dashboard.html", {
+            "overview": organization_overview(),
+            "notifications": notifications,
+            "recent_highlights": recent_highlights(limit=5),
+            "personas_to_review": personas_needing_review(limit=6),
+            "messages_to_review": messages_awaiting_review(limit=6),
+            "messages_waiting": messages_waiting_for_evidence(limit=6),
+            "can_upload": self.can(Perm.RESEARCH),
+            "can_write_messages": self.can(Perm.MESSAGES),
+        })
 
 
 class NotificationsView(OrgView):

@@ -41,6 +41,10 @@ class MultipleFileField(forms.FileField):
         return data
 
 
+# The speaker mapping's choice that creates a participant from the speaker (pseudonym "P<n>") and maps it.
+SPEAKER_NEW_PARTICIPANT = "new"
+
+
 class UploadForm(forms.Form):
     files = MultipleFileField(
         widget=MultipleFileInput(attrs={"accept": ".vtt,.srt,.txt,.docx,.json", "multiple": True}),

@@ -206,10 +206,23 @@ class InterviewParticipant(TenantModel):
 
 
 class SpeakerMapping(TenantModel):
-    """A speaker label as written in the file, mapped to a participant or a team member."""
+    """A speaker label as written in the file, mapped to a participant or a team member.
+
+    `guessed_role` is only a suggestion made after parsing (interviewer or customer), shown while the speaker is
+    unmapped; it never maps anyone. Unmapped speakers not guessed to be interviewers count as customer voices,
+    except those whose participant was deleted (a deletion must not leave the person counted).
+    """
+
+    class GuessedRole(models.TextChoices):
+        NONE = "", "No guess"
+        INTERVIEWER = "interviewer", "Interviewer"
+        CUSTOMER = "customer", "Customer"
+        # Its participant was deleted: the words stay, but they are no voice until mapped again.
+        REMOVED = "removed", "Participant deleted"
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="speakers")
     label = models.CharField(max_length=200)
+    guessed_role = models.CharField(max_length=12, choices=GuessedRole.choices, blank=True, default="")
     participant = models.ForeignKey(
         Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="speaker_labels"
     )

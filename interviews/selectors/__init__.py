@@ -1,7 +1,16 @@
 """Reads for the interviews app, split by topic; import from here."""
 
-from .evidence import interview_highlights, tag_highlights, tag_tree, utterance_segments
-from .patterns import participant_attribute_keys, tag_cooccurrence, tag_segment_matrix
+from .evidence import (
+    interview_highlights,
+    recent_highlights,
+    speaker_kind,
+    tag_highlights,
+    tag_tree,
+    unmapped_speakers,
+    utterance_segments,
+    voice,
+)
+from .patterns import UNMAPPED_SEGMENT, participant_attribute_keys, tag_cooccurrence, tag_segment_matrix
 from .privacy import (
     interviews_past_retention,
     participant_personal_data,
@@ -14,6 +23,9 @@ from .search import (
     SearchFilters,
     parse_query,
     search_highlights,
+    search_interviews,
+    search_participants,
+    search_tags,
     search_utterances,
     split_attribute_filter,
 )

@@ -1,14 +1,18 @@
 """Reads for the patterns page: which tags each segment of participants mentions, and which tags occur together.
 
-Counted in voices (distinct participants), not highlights: ten quotes from one person are one voice.
+Counted in voices (distinct participants, and unmapped customer speakers once per interview), not highlights: ten
+quotes from one person are one voice.
 """
 
-from django.db.models import Count, F
+from django.db.models import CharField, Count, F, Value
 
 from empathy_site.json_keys import json_key_text
 
 from ..models import HighlightTag, Participant, Tag
-from .evidence import tag_tree
+from .evidence import tag_tree, voice
+
+# The column of customers whose speaker is not mapped to a participant yet: they have no attributes to segment by.
+UNMAPPED_SEGMENT = "(unmapped speakers)"
 
 
 def tag_segment_matrix(*, attribute: str):
@@ -18,16 +22,22 @@ def tag_segment_matrix(*, attribute: str):
     Returns (values, rows) where rows = [(tag, {value: count}), ...].
     """
     counts = (
-        HighlightTag.objects.filter(highlight__participant__isnull=False)
-        # The key is whatever a researcher typed (spaces, quotes...): a literal key, never part of a lookup or alias.
-        .annotate(segment_value=json_key_text("highlight__participant__attributes", attribute))
-        .values("tag_id", "segment_value")
-        .annotate(voices=Count("highlight__participant", distinct=True))
+        HighlightTag.objects.annotate(
+            # The key is whatever a researcher typed (spaces, quotes...): a literal key, never part of a lookup or alias.
+            segment_value=json_key_text("highlight__participant__attributes", attribute) if attribute
+            else Value(None, output_field=CharField()),
+            voice=voice("highlight__"),
+        )
+        .filter(voice__isnull=False)
+        .values("tag_id", "highlight__participant_id", "segment_value")
+        .annotate(voices=Count("voice", distinct=True))
     )
     values, table = set(), {}
     for row in counts:
         value = row["segment_value"]
-        if value is None or value == "":
+        if row["highlight__participant_id"] is None:
+            value = UNMAPPED_SEGMENT
+        elif value is None or value == "":
             value = "(not set)"
         value = str(value)
         values.add(value)
@@ -42,7 +52,7 @@ def tag_cooccurrence():
     pairs = (
         HighlightTag.objects.filter(highlight__tag_links__tag_id__gt=F("tag_id"))
         .values("tag_id", "highlight__tag_links__tag_id")
-        .annotate(highlights=Count("highlight_id", distinct=True), voices=Count("highlight__participant", distinct=True))
+        .annotate(highlights=Count("highlight_id", distinct=True), voices=Count(voice("highlight__"), distinct=True))
         .order_by("-voices", "-highlights")
     )
     names = {t.pk: t for t in Tag.objects.all()}

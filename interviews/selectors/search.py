@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, FloatField, OuterRef, Q
+from django.db.models import Count, Exists, FloatField, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from empathy_site.json_keys import json_key_equals
 
-from ..models import Highlight, HighlightTag, Utterance
+from ..models import Highlight, HighlightTag, Interview, Participant, Tag, Utterance
+from .evidence import speaker_kind
 
 MARK_START, MARK_END = "\x02", "\x03"
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -256,8 +257,61 @@ def search_highlights(*, query: str, filters: SearchFilters | None = None, limit
         return []
     filters = filters or SearchFilters()
     queryset = _filter_highlights(
-        Highlight.objects.select_related("interview", "participant").prefetch_related("tags"), filters
+        Highlight.objects.select_related("interview", "participant").prefetch_related("tags")
+        .annotate(speaker_kind=speaker_kind()), filters
     )
     if connection.vendor == "postgresql":
         return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, "quote || ' ' || note", "highlight_match_ids")
     return _sqlite_search(queryset, terms, ["quote", "note"], limit, offset)
+
+
+# Names that match, beside what was said: the tag, interview or participant a person may be looking for.
+# Every typed term must appear in the name (a prefix* term as its stem); filters that concern what was
+# said (tag, speaker, attribute) do not apply to names.
+
+
+def _name_matches(terms: list[Term], field_names: list[str]) -> Q:
+    condition = Q()
+    for term in terms:
+        needle = " ".join(term.words)
+        either = Q()
+        for field_name in field_names:
+            either |= Q(**{f"{field_name}__icontains": needle})
+        condition &= either
+    return condition
+
+
+def search_tags(*, query: str, limit: int = 8):
+    terms = parse_query(query)
+    if not terms:
+        return []
+    return list(
+        Tag.objects.filter(_name_matches(terms, ["name"]))
+        .annotate(highlight_count=Count("highlight_links", distinct=True))
+        .order_by("name")[:limit]
+    )
+
+
+def search_interviews(*, query: str, filters: SearchFilters | None = None, limit: int = 8):
+    terms = parse_query(query)
+    if not terms:
+        return []
+    filters = filters or SearchFilters()
+    queryset = Interview.objects.filter(_name_matches(terms, ["title"])).select_related("study")
+    if filters.study is not None:
+        queryset = queryset.filter(study=filters.study)
+    return list(_filter_dates(queryset, filters, "").order_by("-created_at", "-id")[:limit])
+
+
+def search_participants(*, query: str, personal_data: bool, limit: int = 8):
+    """By pseudonym for everybody; by name and email only for readers who may see them, so nobody can
+    probe for a name they are not shown (as participant_search)."""
+    terms = parse_query(query)
+    if not terms:
+        return []
+    fields = ["pseudonym", "name", "email"] if personal_data else ["pseudonym"]
+    return list(
+        Participant.objects.filter(_name_matches(terms, fields))
+        .annotate(interview_count=Count("attendances", distinct=True))
+        .order_by("pseudonym", "id")[:limit]
+    )

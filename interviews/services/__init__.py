@@ -35,7 +35,7 @@ from .participants import (
 from .privacy_policy import PRIVACY_POLICY_FIELDS, privacy_policy_update
 from .redaction import ERASED_TEXT, interview_redact, interview_scan, redaction_apply, redaction_reject
 from .retention import retention_run, retention_run_all, retention_run_scheduled
-from .speakers import speaker_map
+from .speakers import speaker_create_participant, speaker_map, speakers_guess_roles
 from .studies import STUDY_FIELDS, study_create, study_delete, study_update
 from .subject_access import participant_export
 from .tags import TREE_LOCK as TAG_TREE_LOCK

@@ -20,6 +20,7 @@ from .. import parsers
 from ..models import Interview, PrivacyPolicy, SpeakerMapping, Utterance
 from ..selectors import privacy_policy, stale_claim_cutoff
 from .redaction import interview_redact
+from .speakers import speakers_guess_roles
 
 logger = logging.getLogger(__name__)
 
@@ -249,3 +250,4 @@ def _store_utterances(interview: Interview, parsed) -> None:
     SpeakerMapping.objects.filter(interview=interview).exclude(label__in=used).filter(
         participant__isnull=True, team_member__isnull=True
     ).delete()
+    speakers_guess_roles(interview=interview)

@@ -11,7 +11,7 @@ from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import User
 
 from ..events import evidence_change
-from ..models import Participant, ParticipantExternalId
+from ..models import Participant, ParticipantExternalId, SpeakerMapping
 
 # What a caller may set on a participant (forms, the API and CRM upserts pick these).
 PARTICIPANT_FIELDS = (
@@ -184,4 +184,6 @@ def participant_delete(*, participant: Participant, by: User | None = None) -> N
         target=participant, target_label=participant.pseudonym,
     )
     with evidence_change(highlights=participant.highlights.all(), reason=f"Participant {participant.pseudonym} was deleted"):
+        # Their speakers become unmapped; marked so the words no longer count as anyone's voice.
+        SpeakerMapping.objects.filter(participant=participant).update(guessed_role=SpeakerMapping.GuessedRole.REMOVED)
         participant.delete()

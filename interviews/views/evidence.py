@@ -83,6 +83,7 @@ class CodebookView(ServiceFormView):
         tags = selectors.tag_tree()
         return render(request, "interviews/codebook.html", {
             "tags": tags, "form": form or TagForm(), "merge_form": TagMergeForm(), "can_edit": self.can(Perm.RESEARCH),
+            "unmapped": selectors.unmapped_speakers(),
         }, status=status)
 
     def perform(self, form):

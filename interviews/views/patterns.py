@@ -21,7 +21,8 @@ class PatternsView(OrgView):
         attribute = request.GET.get("attribute") or default
         # A key nobody has (a stale link, a typo) is an empty state that says so, not another key's matrix.
         missing = attribute if attribute and attribute not in keys else ""
-        values, rows = selectors.tag_segment_matrix(attribute=attribute) if attribute and not missing else ([], [])
+        # No attributes yet still shows who raises what: participants "(not set)", unmapped customer speakers apart.
+        values, rows = selectors.tag_segment_matrix(attribute=attribute) if not missing else ([], [])
         peak = max([c for _, counts in rows for c in counts.values()] or [1])
         matrix = [
             (tag, [(value, counts.get(value, 0), _heat_level(counts.get(value, 0), peak)) for value in values])
@@ -29,7 +30,8 @@ class PatternsView(OrgView):
         ]
         return render(request, "interviews/patterns.html", {
             "keys": keys, "attribute": attribute, "missing_attribute": missing, "values": values, "matrix": matrix,
-            "pairs": selectors.tag_cooccurrence()[:30],
+            "pairs": selectors.tag_cooccurrence()[:30], "unmapped": selectors.unmapped_speakers(),
+            "unmapped_segment": selectors.UNMAPPED_SEGMENT,
         })
 
 

@@ -1,4 +1,5 @@
-"""Web UI for evidence search over highlights and utterances, with the filters of the search form."""
+"""Web UI for evidence search over highlights and utterances, with the filters of the search form, and the
+tags, interviews and participants whose names match."""
 
 from django.shortcuts import render
 
@@ -23,11 +24,20 @@ class SearchView(OrgView):
             # One extra row tells whether a next page exists.
             highlights = selectors.search_highlights(query=query, filters=filters, limit=self.PAGE + 1, offset=offset)
             utterances = selectors.search_utterances(query=query, filters=filters, limit=self.PAGE + 1, offset=offset)
-            selectors.label_speakers([u.speaker for u in utterances], personal_data=self.can(Perm.PERSONAL_DATA))
+            personal_data = self.can(Perm.PERSONAL_DATA)
+            selectors.label_speakers([u.speaker for u in utterances], personal_data=personal_data)
+            # Names that match (tags, interview titles, participants) head the first page only.
+            names = page == 1
             params = request.GET.copy()
             params["page"] = page + 1
             context.update({
                 "searched": True,
+                "tags": selectors.search_tags(query=query) if names else [],
+                "interviews": selectors.search_interviews(query=query, filters=filters) if names else [],
+                "participants": (
+                    selectors.search_participants(query=query, personal_data=personal_data) if names else []
+                ),
+                "show_personal_data": personal_data,
                 "highlights": highlights[: self.PAGE],
                 "utterances": utterances[: self.PAGE],
                 "active_filters": filters.active(),

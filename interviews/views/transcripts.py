@@ -14,7 +14,7 @@ from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView, ServiceFormView
 
 from .. import parsers, selectors, services
-from ..forms import InterviewForm, UploadForm
+from ..forms import SPEAKER_NEW_PARTICIPANT, InterviewForm, UploadForm
 from ..models import Interview, Participant, SpeakerMapping
 
 
@@ -78,6 +78,8 @@ class InterviewDetailView(OrgView):
             "focused_highlight": request.GET.get("h", ""),
             "findings": selectors.pending_findings(interview=interview, utterances=utterances),
             "speakers": speakers,
+            "unmapped_speakers": [s for s in speakers if not s.participant_id and not s.team_member_id],
+            "new_participant": SPEAKER_NEW_PARTICIPANT,
             "participants": list(Participant.objects.order_by("pseudonym")),
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
             "can_edit": self.can(Perm.RESEARCH),
@@ -137,11 +139,23 @@ class InterviewDeleteView(OrgView):
 
 
 class SpeakerMapView(OrgView):
+    """Map a speaker to a participant ("p:<id>"), a team member ("u:<id>"), nobody (""), or a new participant
+    ("new")."""
+
     http_method_names = ["post"]
 
     def post(self, request, interview_id, speaker_id):
         speaker = resolve_one(SpeakerMapping.objects.filter(interview__public_id=interview_id), speaker_id)
         who = request.POST.get("who", "")
+        if who == SPEAKER_NEW_PARTICIPANT:
+            # "Create participant from this speaker", or "New participant…" in the list.
+            try:
+                participant = services.speaker_create_participant(speaker=speaker, by=request.user)
+                messages.success(request, f"Participant {participant.pseudonym} created from this speaker and mapped; "
+                                          "add their details and consent on the participant's page.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            return redirect("interview_detail", org_slug=self.organization.slug, interview_id=interview_id)
         participant = team_member = None
         try:
             if who.startswith("p:"):

@@ -8,6 +8,8 @@ from .messages import (
     grounding_of,
     message_list,
     message_revisions,
+    messages_awaiting_review,
+    messages_waiting_for_evidence,
     relevant_evidence,
     targetable_personas,
 )
@@ -23,6 +25,7 @@ from .personas import (
     persona_unchanged_since_publish,
     persona_versions,
     personas_citing,
+    personas_needing_review,
     strength_level,
     version_diff,
 )

@@ -8,6 +8,7 @@ from django.db.models.functions import TruncMonth
 
 from empathy_site.tenancy.models import User
 from interviews.models import Highlight
+from interviews.selectors import voice
 
 from ..models import AssumptionCheck, Citation, Message, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
@@ -69,19 +70,35 @@ def relevant_evidence(*, personas, limit: int = 6):
     return claims[:limit] if limit else claims
 
 
+def messages_waiting_for_evidence(*, limit: int = 20):
+    """Active messages not (yet) grounded in customer evidence, waiting longest first."""
+    return list(
+        Message.objects.exclude(status__in=[Message.Status.ARCHIVED, Message.Status.APPROVED])
+        .exclude(grounding=Grounding.GROUNDED).select_related("author").order_by("updated_at", "id")[:limit]
+    )
+
+
+def messages_awaiting_review(*, limit: int = 6):
+    """Messages someone must look at: submitted for approval, or whose cited evidence changed since the check."""
+    return list(
+        Message.objects.exclude(status=Message.Status.ARCHIVED)
+        .filter(Q(status=Message.Status.IN_REVIEW) | ~Q(attention_reason=""))
+        .select_related("author").order_by("updated_at", "id")[:limit]
+    )
+
+
 def targetable_personas():
     """The personas a message can be written for."""
     return Persona.objects.exclude(status=Persona.Status.ARCHIVED).order_by("name")
 
 
 def evidence_voices(*, claim_ids, highlight_ids) -> int:
-    """Distinct participants behind the evidence: cited highlights plus supporting citations of cited claims."""
-    from_highlights = Highlight.objects.filter(pk__in=list(highlight_ids), participant__isnull=False).values_list(
-        "participant_id", flat=True
-    )
-    from_claims = Citation.objects.filter(
-        claim_id__in=list(claim_ids), stance=Citation.Stance.SUPPORTS, highlight__participant__isnull=False
-    ).values_list("highlight__participant_id", flat=True)
+    """Distinct voices behind the evidence (participants, and unmapped customer speakers once per interview):
+    cited highlights plus supporting citations of cited claims."""
+    from_highlights = Highlight.objects.filter(pk__in=list(highlight_ids)).annotate(who=voice()).filter(
+        who__isnull=False).values_list("who", flat=True)
+    from_claims = Citation.objects.filter(claim_id__in=list(claim_ids), stance=Citation.Stance.SUPPORTS).annotate(
+        who=voice("highlight__")).filter(who__isnull=False).values_list("who", flat=True)
     return len(set(from_highlights) | set(from_claims))
 
 
@@ -165,10 +182,7 @@ def basis_dashboard() -> dict:
     for gap in gaps:
         gap["gap"] = round((gap["taste"] or 0) - (gap["prediction"] or 0), 2)
         gap["author"] = names.get(gap["answered_by__email"], gap["answered_by__email"])
-    waiting = list(
-        Message.objects.exclude(status__in=[Message.Status.ARCHIVED, Message.Status.APPROVED])
-        .exclude(grounding=Grounding.GROUNDED).select_related("author").order_by("updated_at")[:20]
-    )
+    waiting = messages_waiting_for_evidence(limit=20)
     totals = checks.aggregate(total=Count("id"), **{b: Count("id", filter=Q(basis=b)) for b in BASES.values},
                               risky=Count("id", filter=Q(projection_risk=True)))
     return {

@@ -10,6 +10,7 @@ from empathy_site.dates import months_before
 from empathy_site.json_keys import json_key_equals, json_key_text
 from empathy_site.text import plural
 from interviews.models import Tag
+from interviews.selectors import voice
 
 from ..models import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
@@ -54,7 +55,8 @@ def claims_with_strength(*, persona_ids, policy: EvidencePolicy | None = None):
             support_count=Count("citations", filter=counts, distinct=True),
             contradict_count=Count("citations", filter=Q(citations__stance=Citation.Stance.CONTRADICTS), distinct=True),
             stale_count=stale_count,
-            participant_count=Count("citations__highlight__participant", filter=counts, distinct=True),
+            # Voices: participants, and unmapped customer speakers once per interview (never silently dropped).
+            participant_count=Count(voice("citations__highlight__"), filter=counts, distinct=True),
             interview_count=Count("citations__highlight__interview", filter=counts, distinct=True),
             segment_count=Count(
                 json_key_text("citations__highlight__participant__attributes", policy.segment_attribute),
@@ -179,7 +181,7 @@ def persona_gallery(*, status: str = "", segment_key: str = "", segment_value: s
     personas = list(
         personas.annotate(
             claim_count=Count("claims", distinct=True),
-            voice_count=Count("claims__citations__highlight__participant", distinct=True,
+            voice_count=Count(voice("claims__citations__highlight__"), distinct=True,
                               filter=Q(claims__citations__stance=Citation.Stance.SUPPORTS)),
         )
     )
@@ -236,3 +238,10 @@ def version_diff(older: PersonaVersion, newer: PersonaVersion) -> list[dict]:
             rows.append({"change": "removed", "after": None, "before": claim})
     return rows
 
+
+
+def personas_needing_review(*, limit: int = 6):
+    """Personas whose evidence changed under them, oldest first (waiting longest), with the reason."""
+    return list(
+        Persona.objects.filter(status=Persona.Status.NEEDS_REVIEW).select_related("owner").order_by("updated_at", "id")[:limit]
+    )

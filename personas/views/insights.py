@@ -6,6 +6,9 @@ from empathy_site.tenancy.web import OrgView, csv_download
 
 from .. import selectors
 
+# What a row without a value means, in the page's words: no author is a check answered through the API.
+_NONE_LABEL = {"by_month": "(none)", "by_channel": "(none)", "by_persona": "(none)", "by_author": "API"}
+
 
 class InsightsView(OrgView):
     def get(self, request):
@@ -21,12 +24,13 @@ class InsightsCsvView(OrgView):
         writer.writerow(["dimension", "value", "basis", "revisions", "share_percent"])
         for dimension in ("by_month", "by_channel", "by_persona", "by_author"):
             for value, entry in dash[dimension].items():
-                label = value.strftime("%Y-%m") if hasattr(value, "strftime") else (value or "(none)")
+                label = value.strftime("%Y-%m") if hasattr(value, "strftime") else (value or _NONE_LABEL[dimension])
                 for basis, _ in dash["bases"]:
                     writer.writerow([dimension.removeprefix("by_"), label, basis, entry[basis], entry["pct"][basis]])
         writer.writerow([])
         writer.writerow(["author", "mean_own_taste", "mean_predicted_reaction", "gap", "revisions", "projection_risks"])
         for gap in dash["gaps"]:
-            writer.writerow([gap["answered_by__email"] or "(unknown)", round(gap["taste"], 2),
+            # By name, as the page shows them; a check answered through the API has no person.
+            writer.writerow([gap["author"] or "API", round(gap["taste"], 2),
                              round(gap["prediction"], 2), gap["gap"], gap["n"], gap["risky"]])
         return response

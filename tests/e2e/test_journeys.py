@@ -71,7 +71,7 @@ def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, s
     call_command("seed_demo")
     sign_in(page, live_server, "researcher@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    navigate(page, page.get_by_role("link", name="Interviews"))
+    navigate(page, page.get_by_role("link", name="Interviews", exact=True))
     transcript = tmp_path / "dana-call.vtt"
     transcript.write_text(VTT)
     page.set_input_files("#id_files", str(transcript))
@@ -89,7 +89,7 @@ def test_researcher_uploads_a_transcript_and_finds_a_phrase(page, live_server, s
 
 
 def _upload_dana_call(page, live_server, tmp_path):
-    navigate(page, page.get_by_role("link", name="Interviews"))
+    navigate(page, page.get_by_role("link", name="Interviews", exact=True))
     transcript = tmp_path / "dana-call.vtt"
     transcript.write_text(VTT)
     page.set_input_files("#id_files", str(transcript))
@@ -201,10 +201,10 @@ def test_marketer_writes_a_message_answers_the_check_and_sees_the_dashboard_chan
     call_command("seed_demo")
     sign_in(page, live_server, "marketer@demo.example")
     page.wait_for_url(f"{live_server.url}/o/demo/")
-    navigate(page, page.get_by_role("link", name="Messages"))
+    navigate(page, page.get_by_role("link", name="Messages", exact=True))
     navigate(page, page.get_by_role("link", name="Insights"))
     before = int(page.locator(".stat-value").first.inner_text())
-    navigate(page, page.get_by_role("link", name="Messages"))
+    navigate(page, page.get_by_role("link", name="Messages", exact=True))
     navigate(page, page.get_by_role("link", name="Write a message"))
     page.get_by_label("Title").fill("Audit-ready onboarding")
     page.get_by_label("Channel").select_option("email")

@@ -144,7 +144,7 @@ def test_insights_page_and_csv(client, evidence, persona, claim, bob):
     page = client.get(reverse("message_insights", args=[evidence["org"].slug])).content.decode()
     assert "By channel" in page and "bob@example.test" in page
     csv_text = client.get(reverse("message_insights_csv", args=[evidence["org"].slug])).content.decode()
-    assert "channel,email,insight,1,100" in csv_text and "bob@example.test,5.0,2.0,3.0,1,0" in csv_text
+    assert "channel,email,insight,1,100" in csv_text and f"{bob.user.display_name},5.0,2.0,3.0,1,0" in csv_text
 
 
 def test_revising_twice_through_the_api_counts_revisions(api, evidence, persona):
