@@ -50,18 +50,25 @@ def tenant_task(*args, **kwargs):
     return app.task(*args, **kwargs)
 
 
-def fan_out_per_organisation(task) -> int:
+def fan_out_per_organisation(task, *, only_if=None) -> int:
     """Queue ``task(org_id)`` once per organisation; for beat jobs. Returns how many were queued.
 
     One task per organisation, so one organisation's bad data or failure never stops
-    another's run (each task fails, retries and is recorded on its own).
+    another's run (each task fails, retries and is recorded on its own). ``only_if``, when
+    given, is asked in each organisation's scope whether it has anything to do.
     """
     # Here, not at the top: this module is loaded (empathy_site/__init__.py) before Django's apps are.
+    from empathy_site.tenancy.context import tenant_scope
     from empathy_site.tenancy.models import Organization
 
     queued = 0
     for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
         try:
+            if only_if is not None:
+                with tenant_scope(org_id):
+                    wanted = only_if()
+                if not wanted:
+                    continue
             task.delay(org_id)
             queued += 1
         except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn

@@ -4,7 +4,6 @@ Beat tasks fan out one task per organisation, so one organisation's bad data or 
 receiver never stops another's deliveries or pruning.
 """
 
-import logging
 from datetime import timedelta
 
 from celery.signals import task_failure
@@ -12,15 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from empathy_site.api import idempotency
-from empathy_site.celery import app, tenant_task
-from empathy_site.tenancy.context import tenant_scope
-from empathy_site.tenancy.models import Organization
+from empathy_site.celery import app, fan_out_per_organisation, tenant_task
 
 from . import webhooks
 from .failures import failed_task_record
 from .selectors import deliveries_due_exist
-
-logger = logging.getLogger(__name__)
 
 
 @tenant_task(name="sync.webhooks_deliver", single_transaction=False)
@@ -31,17 +26,7 @@ def webhooks_deliver_task(org_id: int) -> int:
 @app.task(name="sync.webhooks_sweep")
 def webhooks_sweep_task() -> int:
     """Beat: queue a delivery task for each organisation with something due (retries, lost kicks, dead workers' claims)."""
-    queued = 0
-    for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
-        try:
-            with tenant_scope(org_id):
-                due = deliveries_due_exist()
-            if due:
-                webhooks_deliver_task.delay(org_id)
-                queued += 1
-        except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn
-            logger.exception("Could not queue webhook deliveries for organisation %s", org_id)
-    return queued
+    return fan_out_per_organisation(webhooks_deliver_task, only_if=deliveries_due_exist)
 
 
 @tenant_task(name="sync.prune", single_transaction=False)
@@ -57,14 +42,7 @@ def prune_task(org_id: int) -> dict:
 @app.task(name="sync.prune_sweep")
 def prune_sweep_task() -> int:
     """Beat: one prune task per organisation."""
-    queued = 0
-    for org_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
-        try:
-            prune_task.delay(org_id)
-            queued += 1
-        except Exception:  # eager mode raises the task's own failure here; the next org still gets its turn
-            logger.exception("Could not prune organisation %s", org_id)
-    return queued
+    return fan_out_per_organisation(prune_task)
 
 
 @task_failure.connect
