@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),
     path("", include("empathy_site.sync.api.urls")),
+    path("", include("collaboration.api.urls")),
 ]
 
 org_patterns = [
@@ -28,6 +29,7 @@ org_patterns = [
     path("", include("interviews.urls")),
     path("", include("personas.urls")),
     path("", include("empathy_site.sync.urls")),
+    path("", include("collaboration.urls")),
 ]
 
 urlpatterns = [

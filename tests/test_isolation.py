@@ -24,7 +24,7 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
-    "privacy_settings", "retention_run", "webhooks",
+    "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "mention_candidates", "four_eyes",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -88,6 +88,10 @@ def b_objects(org_b, charlie):
         objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
         objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
                                                              next_attempt_at=timezone.now())
+        from collaboration import services as collaboration_services
+
+        objects["comment"] = collaboration_services.comment_create(target_type="persona", target=persona, body="B comment")
+        objects["memo"] = collaboration_services.memo_create(target_type="study", target=objects["study"], body="B memo")
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -114,11 +118,14 @@ KWARG_OBJECTS = {
     "webhook_id": "webhook",
     "failed_task_id": "failed_task",
     "invitation_id": "invitation",
+    "comment_id": "comment",
+    "memo_id": "memo",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
+    "comment": "comment", "memo": "memo",
 }
 
 
@@ -218,7 +225,8 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):  # noqa: E501
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages",  # noqa: E501
+                     "comments", "memos"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "empathy_site.sync",
     "interviews",
     "personas",
+    "collaboration",
 ]
 
 MIDDLEWARE = [
