@@ -25,11 +25,15 @@ ORG_WIDE_ROUTES = {
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
     "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "mention_candidates", "four_eyes",
+    "notification_settings",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
-PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept"}
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
+                 # The signed-in person's own account (no organisation): tests/tenancy/test_team_accounts.py.
+                 "account", "sessions_end", "password_change", "password_change_done", "password_reset",
+                 "password_reset_done", "password_reset_confirm", "password_reset_complete"}
 
 
 def all_named_routes():
@@ -92,6 +96,10 @@ def b_objects(org_b, charlie):
 
         objects["comment"] = collaboration_services.comment_create(target_type="persona", target=persona, body="B comment")
         objects["memo"] = collaboration_services.memo_create(target_type="study", target=objects["study"], body="B memo")
+        from empathy_site.tenancy.models import Notification
+
+        objects["notification"] = Notification.objects.create(organization=org_b, user=charlie.user, kind="mention",
+                                                               message="B note")
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -120,12 +128,13 @@ KWARG_OBJECTS = {
     "invitation_id": "invitation",
     "comment_id": "comment",
     "memo_id": "memo",
+    "notification_id": "notification",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
-    "comment": "comment", "memo": "memo",
+    "comment": "comment", "memo": "memo", "invitation": "invitation",
 }
 
 
