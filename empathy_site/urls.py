@@ -10,6 +10,8 @@ api_v1 = [
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),
     path("", include("empathy_site.sync.api.urls")),
+    path("", include("collaboration.api.urls")),
+    path("", include("empathy_site.api.invitations")),
 ]
 
 org_patterns = [
@@ -21,13 +23,20 @@ org_patterns = [
         "settings/members/invitations/<uuid:invitation_id>/revoke/", tenancy_views.InvitationRevokeView.as_view(),
         name="invitation_revoke",
     ),
+    path(
+        "settings/members/invitations/<uuid:invitation_id>/resend/", tenancy_views.InvitationResendView.as_view(),
+        name="invitation_resend",
+    ),
     path("settings/api-keys/", tenancy_views.ApiKeysView.as_view(), name="api_keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
     path("settings/audit/", tenancy_views.AuditLogView.as_view(), name="audit_log"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/settings/", views.NotificationSettingsView.as_view(), name="notification_settings"),
+    path("notifications/<uuid:notification_id>/read/", views.NotificationReadView.as_view(), name="notification_read"),
     path("", include("interviews.urls")),
     path("", include("personas.urls")),
     path("", include("empathy_site.sync.urls")),
+    path("", include("collaboration.urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +45,14 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", tenancy_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/", tenancy_views.AccountView.as_view(), name="account"),
+    path("accounts/sessions/end/", tenancy_views.SessionsEndView.as_view(), name="sessions_end"),
+    path("accounts/password_change/", tenancy_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", tenancy_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password_reset/", tenancy_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", tenancy_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", tenancy_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("accounts/reset/done/", tenancy_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # Outside /o/<slug>/: the invited person is not a member yet; the token names the organisation.
     path("accounts/invitations/<str:token>/", tenancy_views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from empathy_site.tenancy.context import require_org_id
+from empathy_site.tenancy.models import User
 from interviews.forms import AttributesField, ServiceModelForm
 from interviews.models import Highlight
 
@@ -107,3 +109,24 @@ class MessageReviseForm(MessageMetaForm, MessageRevisionForm):
 class ApproveForm(forms.Form):
     override_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
                                       label="Reason for approving without grounding")
+
+
+class RequestReviewForm(forms.Form):
+    """The reviewer is picked among the active organisation's members."""
+
+    reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="public_id", label="Reviewer")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label="Note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = User.objects.filter(
+            memberships__organization_id=require_org_id(), is_active=True).order_by("full_name", "email")
+
+
+class ReviewCommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Review comment")
+
+
+class FourEyesForm(forms.Form):
+    four_eyes_review = forms.BooleanField(required=False, label="Four-eyes review of messages",
+                                          help_text="The approver of a message must be someone other than its author.")

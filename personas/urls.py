@@ -28,4 +28,9 @@ urlpatterns = [
     path("messages/<uuid:message_id>/revise/", messages.MessageReviseView.as_view(), name="message_revise"),
     path("messages/<uuid:message_id>/approve/", messages.MessageApproveView.as_view(), name="message_approve"),
     path("messages/<uuid:message_id>/meta/", messages.MessageMetaView.as_view(), name="message_meta"),
+    path("messages/<uuid:message_id>/request-review/", messages.MessageRequestReviewView.as_view(),
+         name="message_request_review"),
+    path("messages/<uuid:message_id>/review-comments/", messages.MessageReviewCommentView.as_view(),
+         name="message_review_comment"),
+    path("settings/four-eyes/", policy.FourEyesView.as_view(), name="four_eyes"),
 ]

@@ -136,4 +136,5 @@ def member_factory():
 def in_org():
     """`with in_org(org):` — run test code as that organisation."""
     return tenant_scope
+from .smtp import smtp_server  # noqa: E402,F401  (fixture)
 from .worker import celery_worker  # noqa: E402,F401  (fixture)

@@ -24,12 +24,16 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
-    "privacy_settings", "retention_run", "webhooks",
+    "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "mention_candidates", "four_eyes",
+    "notification_settings",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
-PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept"}
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
+                 # The signed-in person's own account (no organisation): tests/tenancy/test_team_accounts.py.
+                 "account", "sessions_end", "password_change", "password_change_done", "password_reset",
+                 "password_reset_done", "password_reset_confirm", "password_reset_complete"}
 
 
 def all_named_routes():
@@ -88,6 +92,14 @@ def b_objects(org_b, charlie):
         objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
         objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
                                                              next_attempt_at=timezone.now())
+        from collaboration import services as collaboration_services
+
+        objects["comment"] = collaboration_services.comment_create(target_type="persona", target=persona, body="B comment")
+        objects["memo"] = collaboration_services.memo_create(target_type="study", target=objects["study"], body="B memo")
+        from empathy_site.tenancy.models import Notification
+
+        objects["notification"] = Notification.objects.create(organization=org_b, user=charlie.user, kind="mention",
+                                                               message="B note")
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -114,11 +126,15 @@ KWARG_OBJECTS = {
     "webhook_id": "webhook",
     "failed_task_id": "failed_task",
     "invitation_id": "invitation",
+    "comment_id": "comment",
+    "memo_id": "memo",
+    "notification_id": "notification",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
+    "comment": "comment", "memo": "memo", "invitation": "invitation",
 }
 
 
@@ -218,7 +234,8 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):  # noqa: E501
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages",  # noqa: E501
+                     "comments", "memos"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

@@ -45,6 +45,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "not_authenticated": ErrorCode(401, "No credentials: send `Authorization: Bearer <api key>`."),
     "authentication_failed": ErrorCode(401, "The credentials are wrong: an unknown, revoked or expired API key."),
     "permission_denied": ErrorCode(403, "Your role, or the API key's scopes, do not allow this."),
+    "self_approval": ErrorCode(403, "Four-eyes review is on: the author of a message cannot approve it; someone "
+                                    "else must."),
     "not_found": ErrorCode(404, "No such endpoint, or no such object in this organisation (another "
                                 "organisation's objects do not exist for you)."),
     "method_not_allowed": ErrorCode(405, "The endpoint does not take this HTTP method."),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "empathy_site.sync",
     "interviews",
     "personas",
+    "collaboration",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,16 @@ CELERY_BEAT_SCHEDULE = {
     "interviews-stale-claims": {"task": "interviews.stale_claims_sweep", "schedule": 60},
     "sync-prune": {"task": "sync.prune_sweep", "schedule": 60 * 60},
 }
+# Email: EMAIL_URL (smtp://user:password@host:587, submission+tls://…, consolemail://). Unset: printed to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Groundwork <noreply@groundwork.invalid>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The site's address as people reach it (https://groundwork.example.org), for links in mails sent by workers.
+SITE_URL = env.str("SITE_URL", default="")
+# When the daily digest of notifications goes out (beat); each person gets at most one mail per run.
+CELERY_BEAT_SCHEDULE["notifications-digest"] = {"task": "tenancy.notification_digest_sweep", "schedule": 24 * 60 * 60}
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
+
 # Only tests deliver to http://127.0.0.1; everywhere else webhooks must be public https.
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
-from .models import Role
+from .mail import send_after_commit
+from .models import NotificationKind, Role
 from .roles import API_KEY_SCOPES
 
 
@@ -54,4 +56,20 @@ class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Where the key is used, e.g. “HubSpot sync”.")
     scopes = forms.MultipleChoiceField(
         choices=[(s, s) for s in API_KEY_SCOPES], widget=forms.CheckboxSelectMultiple, initial=["read"]
+    )
+
+
+class MailedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending through the product's mail (after commit, by the worker, retried)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        send_after_commit(to=to_email, subject=subject, body=render_to_string(email_template_name, context))
+
+
+class NotificationSettingsForm(forms.Form):
+    email_kinds = forms.MultipleChoiceField(
+        choices=list(NotificationKind.EMAILABLE.items()), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Also send me a daily email digest of",
     )

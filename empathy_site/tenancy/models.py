@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .context import require_org_id
 
@@ -40,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by "sign out everywhere": every session signed with the previous value stops working.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -49,6 +52,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password, with the session epoch mixed in once someone signed out everywhere
+        # (epoch 0 keeps Django's value, so no session ends when this is deployed).
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -82,6 +93,8 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # Which kinds of notification (NotificationKind.EMAILABLE) also reach this person by the daily email digest.
+    email_notification_kinds = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,6 +171,13 @@ class AuditAction(models.TextChoices):
     EVIDENCE_POLICY_CHANGED = "evidence_policy_changed", "Evidence policy changed"
     PERSONA_DELETED = "persona_deleted", "Persona deleted"
     MESSAGE_OVERRIDE_APPROVED = "message_override_approved", "Message approved despite the evidence policy"
+    FOUR_EYES_CHANGED = "four_eyes_changed", "Four-eyes review of messages switched"
+    # Team work.
+    COMMENT_DELETED = "comment_deleted", "Comment deleted"
+    MEMO_DELETED = "memo_deleted", "Memo deleted"
+    INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+    SESSIONS_ENDED = "sessions_ended", "Signed out everywhere"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
 class AuditEvent(models.Model):
@@ -231,6 +251,25 @@ class TenantModel(models.Model):
         super().save(*args, **kwargs)
 
 
+class NotificationKind:
+    """The kinds a person may also receive by email (daily digest), with their labels for the settings page."""
+
+    NEEDS_REVIEW = "needs_review"
+    MENTION = "mention"
+    REVIEW_REQUEST = "review_request"
+    EMAILABLE = {
+        NEEDS_REVIEW: "Personas and messages that need review",
+        MENTION: "Mentions in comments",
+        REVIEW_REQUEST: "Review requests for messages",
+    }
+    # Existing kinds that count as "needs review" for the digest settings.
+    GROUPS = {"persona_needs_review": NEEDS_REVIEW, "message_regrounded": NEEDS_REVIEW}
+
+    @classmethod
+    def group_of(cls, kind: str) -> str:
+        return cls.GROUPS.get(kind, kind)
+
+
 class Notification(TenantModel):
     """Something a member should look at: a persona needing review, a message losing its evidence."""
 
@@ -240,6 +279,8 @@ class Notification(TenantModel):
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the daily digest took this notification: a notification is mailed at most once.
+    digested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantModel.Meta):
         indexes = [models.Index(fields=["organization", "user", "read_at"], name="notification_org_user_idx")]

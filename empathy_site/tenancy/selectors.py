@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .context import tenant_scope
-from .models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
+from .models import ApiKey, AuditEvent, Invitation, Membership, Notification, Organization, User
 
 
 def is_member(*, user: User | None, organization: Organization | int) -> bool:
@@ -42,6 +42,12 @@ def organization_pending_invitations(*, organization: Organization):
         .select_related("created_by")
         .order_by("-created_at")
     )
+
+
+def organization_invitations(*, organization: Organization, limit: int = 200):
+    """Every invitation with its state (`status`: pending, accepted, expired, revoked), newest first."""
+    return Invitation.objects.filter(organization=organization).select_related("created_by", "accepted_by").order_by(
+        "-created_at", "-id")[:limit]
 
 
 def invitation_by_token_outside_any_org(*, raw_token: str) -> Invitation | None:
@@ -93,3 +99,12 @@ def organization_audit_events(*, organization: Organization):
         .select_related("actor")
         .order_by("-created_at", "-id")
     )
+
+
+def unread_notification_count(*, user: User) -> int:
+    """The member's unread notifications in the active organisation."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_for(*, user: User, limit: int = 100):
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]

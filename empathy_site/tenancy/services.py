@@ -6,11 +6,12 @@ import zlib
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .audit import AuditAction, audit_record
 from .context import tenant_scope
+from .mail import send_after_commit
 from .models import ApiKey, Invitation, Membership, Organization, Role, User
 from .roles import API_KEY_SCOPES
 
@@ -139,8 +140,7 @@ def invitation_create(
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         # Only this organisation's own members are looked at: its admins see them on the members page anyway.
         raise ValidationError({"email": f"{email} is already a member of {organization.name}. Change their role instead."})
-    # The organisation's public id leads the token, so the link is resolved inside it (see the selector).
-    raw_token = f"{organization.public_id.hex}.{secrets.token_urlsafe(32)}"
+    raw_token = _new_invitation_token(organization)
     with tenant_scope(organization):
         invitation = Invitation.objects.create(
             organization=organization,
@@ -154,6 +154,41 @@ def invitation_create(
             action=AuditAction.MEMBER_INVITED, organization=organization, actor=by, target=invitation,
             details={"role": role},
         )
+    return invitation, raw_token
+
+
+def _new_invitation_token(organization: Organization) -> str:
+    # The organisation's public id leads the token, so the link is resolved inside it (see the selector).
+    return f"{organization.public_id.hex}.{secrets.token_urlsafe(32)}"
+
+
+def invitation_email(*, invitation: Invitation, link: str, by: User | None = None) -> None:
+    """Mails the link to the invited address once the transaction commits. The same words whether or not the
+    address has an account: the invited person decides on the page the link opens."""
+    inviter = by.display_name if by is not None else "An admin"
+    organization = invitation.organization
+    body = (
+        f"{inviter} invites you to join {organization.name} on Groundwork as {invitation.get_role_display().lower()}.\n\n"
+        f"Open this link to join (it works once, until {invitation.expires_at:%d %b %Y}):\n{link}\n\n"
+        "If you did not expect this invitation, ignore this email."
+    )
+    send_after_commit(to=invitation.email, subject=f"Join {organization.name} on Groundwork", body=body)
+
+
+def invitation_resend(*, invitation: Invitation, by: User | None = None) -> tuple[Invitation, str]:
+    """A new link for a pending or expired invitation, valid from now; the old link stops working at once
+    (its hash is replaced). Returns (Invitation, raw_token); the caller mails it with invitation_email."""
+    raw_token = _new_invitation_token(invitation.organization)
+    with tenant_scope(invitation.organization):
+        updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            token_hash=Invitation.hash_token(raw_token), expires_at=timezone.now() + INVITATION_VALID_FOR,
+            created_at=timezone.now(),
+        )
+        invitation.refresh_from_db()
+        if not updated:
+            raise InvitationUnusable(invitation.status)
+        audit_record(action=AuditAction.INVITATION_RESENT, organization=invitation.organization, actor=by,
+                     target=invitation)
     return invitation, raw_token
 
 
@@ -286,3 +321,13 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+
+def sessions_end_everywhere(*, user: User) -> User:
+    """Signs the person out of every browser: the session hash changes, so every existing session stops
+    working. The caller keeps its own request signed in with update_session_auth_hash."""
+    User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    audit_record(action=AuditAction.SESSIONS_ENDED, actor=user, target=user)
+    return user

@@ -4,7 +4,7 @@ import ipaddress
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,9 +19,16 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from . import services
-from .audit import client_ip
+from .audit import AuditAction, audit_record, client_ip
 from .context import tenant_scope
-from .forms import ApiKeyCreateForm, InvitationCreateForm, InvitationSignupForm, LoginForm, MemberRoleForm
+from .forms import (
+    ApiKeyCreateForm,
+    InvitationCreateForm,
+    InvitationSignupForm,
+    LoginForm,
+    MailedPasswordResetForm,
+    MemberRoleForm,
+)
 from .lookups import resolve_one
 from .models import ApiKey, Invitation, Membership
 from .roles import Perm
@@ -29,8 +36,8 @@ from .selectors import (
     invitation_by_token_outside_any_org,
     organization_api_keys,
     organization_audit_events,
+    organization_invitations,
     organization_members,
-    organization_pending_invitations,
     user_memberships,
     user_with_email_exists,
 )
@@ -117,7 +124,7 @@ class MembersView(ServiceFormView):
             "tenancy/members.html",
             {
                 "members": organization_members(organization=self.organization),
-                "invitations": organization_pending_invitations(organization=self.organization),
+                "invitations": organization_invitations(organization=self.organization),
                 "form": form or InvitationCreateForm(),
                 "role_form": MemberRoleForm(),
                 "new_invitation": new_invitation,
@@ -126,14 +133,16 @@ class MembersView(ServiceFormView):
         )
 
     def perform(self, form):
-        return services.invitation_create(
+        invitation, raw_token = services.invitation_create(
             organization=self.organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
             by=self.request.user,
         )
+        link = self.request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
+        services.invitation_email(invitation=invitation, link=link, by=self.request.user)
+        return invitation, link
 
     def success_response(self, result):
-        invitation, raw_token = result
-        link = self.request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
+        invitation, link = result
         # Rendered, not redirected: the link is a credential and must never sit in a session or URL.
         return self.get(self.request, new_invitation={"invitation": invitation, "link": link})
 
@@ -149,6 +158,25 @@ class InvitationRevokeView(OrgView):
             messages.success(request, f"The invitation for {invitation.email} is withdrawn. Its link no longer works.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        return redirect("members", org_slug=self.organization.slug)
+
+
+class InvitationResendView(OrgView):
+    """A new link by email; the previous link stops working."""
+
+    read_permission = write_permission = Perm.MANAGE_ORG
+    http_method_names = ["post"]
+
+    def post(self, request, invitation_id):
+        invitation = resolve_one(Invitation, invitation_id)
+        try:
+            invitation, raw_token = services.invitation_resend(invitation=invitation, by=request.user)
+        except services.InvitationUnusable as error:
+            messages.error(request, f"The invitation for {invitation.email} is {error.status}; it can't be sent again.")
+            return redirect("members", org_slug=self.organization.slug)
+        link = request.build_absolute_uri(reverse("invitation_accept", args=[raw_token]))
+        services.invitation_email(invitation=invitation, link=link, by=request.user)
+        messages.success(request, f"A new invitation link is on its way to {invitation.email}; the previous link no longer works.")
         return redirect("members", org_slug=self.organization.slug)
 
 
@@ -314,3 +342,61 @@ class AuditLogView(OrgView):
     def get(self, request):
         page = Paginator(organization_audit_events(organization=self.organization), 50).get_page(request.GET.get("page"))
         return render(request, "tenancy/audit.html", {"page": page})
+
+
+class AccountView(View):
+    """/accounts/: the signed-in person's password and sessions."""
+
+    @method_decorator(login_required)
+    def get(self, request):
+        return render(request, "accounts/account.html")
+
+
+@method_decorator(login_required, name="dispatch")
+class SessionsEndView(View):
+    """Signs the person out everywhere else; this browser stays signed in."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        user = services.sessions_end_everywhere(user=request.user)
+        update_session_auth_hash(request, user)
+        messages.success(request, "You are signed out on every other browser and device.")
+        return redirect("account")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(action=AuditAction.PASSWORD_CHANGED, actor=self.request.user, target=self.request.user)
+        messages.success(self.request, "Your password is changed. Other sessions were signed out.")
+        return response
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+@method_decorator(
+    ratelimit(group="password-reset", key=_login_address_key, rate=_login_address_rate, method="POST", block=True),
+    name="post",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = MailedPasswordResetForm
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

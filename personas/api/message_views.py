@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from empathy_site.api.base import TenantModelViewSet
+from empathy_site.api.errors import error_response
 from empathy_site.api.schema import results_of
 from empathy_site.model_update import UNCHANGED
 from empathy_site.sync.representation import represent_one
@@ -119,6 +120,9 @@ class MessageViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         grant = request.org_grant
         is_admin = grant[0] == "role" and role_allows(grant[1], Perm.MANAGE_ORG)
-        services.message_approve(message=message, by=self.actor, override_reason=serializer.validated_data["override_reason"],
-                                 is_admin=is_admin)
+        try:
+            services.message_approve(message=message, by=self.actor,
+                                     override_reason=serializer.validated_data["override_reason"], is_admin=is_admin)
+        except services.SelfApprovalRefused as error:
+            return error_response("self_approval", " ".join(error.messages))
         return self._respond(message)

@@ -1,9 +1,17 @@
 """Persona and message models; import from here."""
 
-from .messages import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, RevisionPersona
+from .messages import (
+    AssumptionCheck,
+    CheckClaim,
+    CheckHighlight,
+    Message,
+    MessageReview,
+    MessageRevision,
+    RevisionPersona,
+)
 from .personas import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
 __all__ = [
     "AssumptionCheck", "CheckClaim", "CheckHighlight", "Citation", "Claim", "EvidencePolicy", "Message",
-    "MessageRevision", "Persona", "PersonaVersion", "RevisionPersona",
+    "MessageReview", "MessageRevision", "Persona", "PersonaVersion", "RevisionPersona",
 ]

@@ -50,6 +50,9 @@ class Message(TenantModel):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.TextField(blank=True)
+    # Who was asked to review it (four-eyes); cleared when approved.
+    review_requested_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                            related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -171,3 +174,28 @@ class CheckHighlight(TenantModel):
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["organization", "assumption_check", "highlight"], name="check_highlight_uniq"),
         ]
+
+
+class MessageReview(TenantModel):
+    """One step of a message's review history: a review requested, a review comment, an approval."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Review requested"
+        COMMENT = "comment", "Review comment"
+        APPROVED = "approved", "Approved"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(blank=True)
+    revision_number = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.CheckConstraint(condition=Q(kind__in=["requested", "comment", "approved"]), name="message_review_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["organization", "message", "created_at"], name="message_review_msg_idx")]

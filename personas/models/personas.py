@@ -41,6 +41,8 @@ class EvidencePolicy(TenantModel):
     ])
     # Which participant attribute "distinct segments" counts (role, plan, company_size…).
     segment_attribute = models.CharField(max_length=60, default="role")
+    # Four-eyes review of messages: the approver must be someone other than the message's author.
+    four_eyes_review = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

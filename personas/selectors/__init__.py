@@ -7,6 +7,7 @@ from .messages import (
     evidence_voices,
     grounding_of,
     message_list,
+    message_review_history,
     message_revisions,
     messages_awaiting_review,
     messages_waiting_for_evidence,

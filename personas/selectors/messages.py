@@ -10,7 +10,7 @@ from empathy_site.tenancy.models import User
 from interviews.models import Highlight
 from interviews.selectors import voice
 
-from ..models import AssumptionCheck, Citation, Message, MessageRevision, Persona, RevisionPersona
+from ..models import AssumptionCheck, Citation, Message, MessageReview, MessageRevision, Persona, RevisionPersona
 from ..models.messages import Grounding
 from .personas import claim_shortfalls, claims_with_strength, evidence_policy, strength_level
 
@@ -190,3 +190,8 @@ def basis_dashboard() -> dict:
         "gaps": gaps, "waiting": waiting, "totals": totals, "bases": BASES.choices,
         "channel_labels": dict(Message.Channel.choices),
     }
+
+
+def message_review_history(*, message: Message):
+    """The message's review steps (requests, comments, approvals), oldest first, with who took them."""
+    return list(MessageReview.objects.filter(message=message).select_related("actor", "reviewer").order_by("created_at", "id"))

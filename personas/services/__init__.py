@@ -2,8 +2,12 @@
 
 from .messages import (
     CheckAnswers,
+    SelfApprovalRefused,
+    four_eyes_set,
     message_approve,
     message_create,
+    message_request_review,
+    message_review_comment,
     message_revise,
     message_update,
     messages_recompute,

@@ -15,13 +15,27 @@ from empathy_site.sync.capture import one_change
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
-from empathy_site.tenancy.models import Organization, User
+from empathy_site.tenancy.models import Membership, NotificationKind, Organization, User
 from empathy_site.tenancy.notifications import notify
 from empathy_site.text import quoted
 
-from ..models import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, Persona, RevisionPersona
+from ..models import (
+    AssumptionCheck,
+    CheckClaim,
+    CheckHighlight,
+    EvidencePolicy,
+    Message,
+    MessageReview,
+    MessageRevision,
+    Persona,
+    RevisionPersona,
+)
 from ..models.messages import Grounding
-from ..selectors import evidence_voices, grounding_of
+from ..selectors import evidence_policy, evidence_voices, grounding_of
+
+
+class SelfApprovalRefused(ValidationError):
+    """Four-eyes review is on and the approver wrote the message (the API answers 403 `self_approval`)."""
 
 # What message_update may change: none of them touches the words, so none needs a check.
 MESSAGE_META_FIELDS = ("title", "channel", "status")
@@ -181,6 +195,10 @@ def message_approve(
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.ARCHIVED:
         raise ValidationError("Archived messages can't be approved.")
+    if by is not None and evidence_policy().four_eyes_review and by.pk in _writers_of(message):
+        raise SelfApprovalRefused(
+            "Four-eyes review: someone other than the message's author must approve it. Request a review instead."
+        )
     override_reason = (override_reason or "").strip()
     if message.grounding != Grounding.GROUNDED:
         if not is_admin:
@@ -197,9 +215,71 @@ def message_approve(
     message.approved_by = by
     message.approved_at = timezone.now()
     message.override_reason = override_reason if message.grounding != Grounding.GROUNDED else ""
+    message.review_requested_of = None
     message.save()
+    MessageReview.objects.create(organization_id=message.organization_id, message=message, kind=MessageReview.Kind.APPROVED,
+                                 actor=by, body=message.override_reason, revision_number=message.revision_count)
     emit("message.approved", message)
     return message
+
+
+def _writers_of(message: Message) -> set:
+    """The message's author and the author of its current revision: neither may approve it under four-eyes."""
+    writers = {message.author_id}
+    writers.update(MessageRevision.objects.filter(message=message, number=message.revision_count).values_list("author_id", flat=True))
+    return writers - {None}
+
+
+@tenant_atomic()
+def message_request_review(*, message: Message, reviewer: User, note: str = "", by: User | None = None) -> Message:
+    """Names the member who should review the message; they are notified. The message moves to "in review"."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status in (Message.Status.ARCHIVED, Message.Status.APPROVED):
+        raise ValidationError(f"An {message.get_status_display().lower()} message needs no review.")
+    if not Membership.objects.filter(organization_id=message.organization_id, user=reviewer).exists():
+        raise ValidationError({"reviewer": "Choose a member of this organisation."})
+    if evidence_policy().four_eyes_review and reviewer.pk in _writers_of(message):
+        raise ValidationError({"reviewer": "Four-eyes review: ask someone other than the author."})
+    message.review_requested_of = reviewer
+    message.status = Message.Status.IN_REVIEW
+    message.save()
+    MessageReview.objects.create(organization_id=message.organization_id, message=message, kind=MessageReview.Kind.REQUESTED,
+                                 actor=by, reviewer=reviewer, body=(note or "").strip()[:2000],
+                                 revision_number=message.revision_count)
+    who = by.display_name if by is not None else "Someone"
+    notify(user=reviewer, kind=NotificationKind.REVIEW_REQUEST,
+           message=f"{who} asks you to review “{message.title}”.", link=_message_url(message))
+    return message
+
+
+@tenant_atomic()
+def message_review_comment(*, message: Message, body: str, by: User | None = None) -> MessageReview:
+    """A comment in the message's review history; the author hears of it."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the comment."})
+    review = MessageReview.objects.create(
+        organization_id=message.organization_id, message=message, kind=MessageReview.Kind.COMMENT, actor=by,
+        body=body[:5000], revision_number=message.revision_count,
+    )
+    if message.author is not None and message.author != by:
+        notify(user=message.author, kind=NotificationKind.NEEDS_REVIEW,
+               message=f"Review comment on “{message.title}”: {quoted(body, 80)}", link=_message_url(message))
+    return review
+
+
+@tenant_atomic()
+def four_eyes_set(*, enabled: bool, by: User | None = None) -> EvidencePolicy:
+    """Admins switch four-eyes review of messages on or off; audited."""
+    policy = EvidencePolicy.objects.select_for_update().first() or EvidencePolicy(organization_id=require_org_id())
+    before = policy.four_eyes_review
+    policy.four_eyes_review = bool(enabled)
+    policy.updated_by = by
+    policy.save()
+    if before != policy.four_eyes_review:
+        audit_record(action=AuditAction.FOUR_EYES_CHANGED, organization=policy.organization, actor=by,
+                     target_label="four-eyes review", details={"from": before, "to": policy.four_eyes_review})
+    return policy
 
 
 def messages_recompute(*, check_ids, reason: str) -> list[Message]:

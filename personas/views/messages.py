@@ -16,7 +16,7 @@ from empathy_site.tenancy.web import OrgView, ServiceFormView
 from interviews.selectors import search_highlights
 
 from .. import selectors, services
-from ..forms import ApproveForm, MessageCreateForm, MessageReviseForm
+from ..forms import ApproveForm, MessageCreateForm, MessageReviseForm, RequestReviewForm, ReviewCommentForm
 from ..models import Message, Persona
 
 
@@ -151,6 +151,10 @@ class MessageDetailView(OrgView):
             "message": message, "revisions": revisions, "current": revisions[0] if revisions else None,
             "compare": compare, "approve_form": ApproveForm(), "can_write": self.can(Perm.MESSAGES),
             "is_admin": self.can(Perm.MANAGE_ORG),
+            "reviews": selectors.message_review_history(message=message),
+            "four_eyes": selectors.evidence_policy().four_eyes_review,
+            "request_review_form": RequestReviewForm(),
+            "review_comment_form": ReviewCommentForm(),
         })
 
 
@@ -186,6 +190,45 @@ class MessageMetaView(OrgView):
         try:
             services.message_update(message=message, title=title, channel=channel, status=status, by=request.user)
             flash.success(request, "Saved.")
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("message_detail", org_slug=self.organization.slug, message_id=message_id)
+
+
+class MessageRequestReviewView(OrgView):
+    """Names the member who should review the message; they are notified."""
+
+    read_permission = write_permission = Perm.MESSAGES
+    http_method_names = ["post"]
+
+    def post(self, request, message_id):
+        message = resolve_one(Message, message_id)
+        form = RequestReviewForm(request.POST)
+        if not form.is_valid():
+            flash.error(request, "Choose a member to review the message.")
+        else:
+            try:
+                services.message_request_review(message=message, reviewer=form.cleaned_data["reviewer"],
+                                                note=form.cleaned_data["note"], by=request.user)
+                flash.success(request, f"{form.cleaned_data['reviewer'].display_name} is asked to review it.")
+            except ValidationError as error:
+                flash.error(request, " ".join(error.messages))
+        return redirect("message_detail", org_slug=self.organization.slug, message_id=message_id)
+
+
+class MessageReviewCommentView(OrgView):
+    """A comment in the message's review history."""
+
+    read_permission = write_permission = Perm.MESSAGES
+    http_method_names = ["post"]
+
+    def post(self, request, message_id):
+        message = resolve_one(Message, message_id)
+        form = ReviewCommentForm(request.POST)
+        try:
+            form.is_valid()
+            services.message_review_comment(message=message, body=form.cleaned_data.get("body", ""), by=request.user)
+            flash.success(request, "Review comment added.")
         except ValidationError as error:
             flash.error(request, " ".join(error.messages))
         return redirect("message_detail", org_slug=self.organization.slug, message_id=message_id)

@@ -1,13 +1,13 @@
 """Web UI for the organisation's evidence policy (admins only)."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import ServiceFormView
 
 from .. import selectors, services
-from ..forms import EvidencePolicyForm
+from ..forms import EvidencePolicyForm, FourEyesForm
 
 
 class EvidencePolicyView(ServiceFormView):
@@ -15,8 +15,11 @@ class EvidencePolicyView(ServiceFormView):
     form_class = EvidencePolicyForm
 
     def get(self, request, form=None, status=200):
-        return render(request, "personas/policy.html", {"form": form or EvidencePolicyForm(instance=selectors.evidence_policy())},
-                      status=status)
+        policy = selectors.evidence_policy()
+        return render(request, "personas/policy.html", {
+            "form": form or EvidencePolicyForm(instance=policy),
+            "four_eyes_form": FourEyesForm(initial={"four_eyes_review": policy.four_eyes_review}),
+        }, status=status)
 
     def form_kwargs(self):
         return {"instance": selectors.evidence_policy()}
@@ -36,6 +39,27 @@ class EvidencePolicyView(ServiceFormView):
         names = ", ".join(f"“{p.name}”" for p in restored[:5]) + (" and others" if len(restored) > 5 else "")
         return (f"Evidence policy saved. Every claim now meets it, so {names} "
                 f"{'is' if len(restored) == 1 else 'are'} published again.")
+
+    def success_url(self, policy) -> str:
+        return reverse("evidence_policy", args=[self.organization.slug])
+
+
+class FourEyesView(ServiceFormView):
+    """Admins switch four-eyes review of messages on or off (audited); the form sits on the policy page."""
+
+    read_permission = write_permission = Perm.MANAGE_ORG
+    form_class = FourEyesForm
+    http_method_names = ["post"]
+
+    def get(self, request, form=None, status=200):
+        return redirect("evidence_policy", org_slug=self.organization.slug)
+
+    def perform(self, form):
+        return services.four_eyes_set(enabled=form.cleaned_data["four_eyes_review"], by=self.request.user)
+
+    def success_message(self, policy) -> str:
+        return ("Four-eyes review is on: someone other than the author approves each message." if policy.four_eyes_review
+                else "Four-eyes review is off: authors may approve their own messages.")
 
     def success_url(self, policy) -> str:
         return reverse("evidence_policy", args=[self.organization.slug])

@@ -264,3 +264,19 @@
     }
   });
 })();
+
+// Mentions: picking a member in a comment form's list writes "@their-email " into its text.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var picker = event.target.closest("[data-mention-picker]");
+    if (!picker || !picker.value) { return; }
+    var field = document.getElementById(picker.dataset.mentionPicker);
+    if (field) {
+      var text = field.value;
+      field.value = text + (text && !/\s$/.test(text) ? " " : "") + "@" + picker.value + " ";
+      field.focus();
+    }
+    picker.value = "";
+  });
+})();

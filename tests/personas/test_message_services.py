@@ -83,8 +83,9 @@ def test_every_change_is_a_new_revision_with_one_check(evidence, persona, claim)
         assert message.grounding == "grounded"
 
 
-def test_approval_needs_grounding_or_an_audited_admin_override(evidence, persona, claim, alice):
-    ungrounded = write(evidence, persona, answers(basis="preference"))
+def test_approval_needs_grounding_or_an_audited_admin_override(evidence, persona, claim, alice, bob):
+    # Written by bob, approved by alice: four-eyes review (on by default) is satisfied.
+    ungrounded = write(evidence, persona, answers(basis="preference"), by=bob.user)
     with tenant_scope(evidence["org"]):
         with pytest.raises(ValidationError, match="grounded"):
             services.message_approve(message=ungrounded, by=alice.user)
@@ -95,7 +96,7 @@ def test_approval_needs_grounding_or_an_audited_admin_override(evidence, persona
         assert ungrounded.status == "approved" and ungrounded.override_reason == "Legal wording, fixed"
     event = AuditEvent.objects.get(action="message_override_approved")
     assert event.details["reason"] == "Legal wording, fixed" and event.actor == alice.user
-    grounded = write(evidence, persona, answers(claims=[claim]), body="Other words")
+    grounded = write(evidence, persona, answers(claims=[claim]), body="Other words", by=bob.user)
     with tenant_scope(evidence["org"]):
         assert services.message_approve(message=grounded, by=alice.user).status == "approved"
         with pytest.raises(ValidationError):

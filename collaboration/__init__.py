@@ -1,0 +1,1 @@
+"""Team work on the evidence: comments with @mentions and memos. The top layer: it reads interviews and personas."""

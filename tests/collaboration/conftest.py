@@ -1,0 +1,1 @@
+from tests.personas.fixtures import evidence, persona  # noqa: F401  (fixtures)
