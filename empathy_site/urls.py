@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),
     path("", include("empathy_site.sync.api.urls")),
+    path("", include("interop.api.urls")),
 ]
 
 org_patterns = [
