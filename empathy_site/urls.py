@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("empathy_site.sync.api.urls")),
     path("", include("collaboration.api.urls")),
     path("", include("empathy_site.api.invitations")),
+    path("", include("interop.api.urls")),
 ]
 
 org_patterns = [

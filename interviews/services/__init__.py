@@ -13,7 +13,14 @@ from .highlights import (
     highlight_update,
     span_quote,
 )
-from .ingest import MAX_STALE_REQUEUES, interview_claim, interview_process, interviews_requeue_stale
+from .ingest import (
+    MAX_STALE_REQUEUES,
+    interview_claim,
+    interview_create_from_utterances,
+    interview_process,
+    interview_redact_if_policy,
+    interviews_requeue_stale,
+)
 from .interviews import (
     INTERVIEW_FIELDS,
     DuplicateInterview,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from empathy_site.sync.capture import record_changes
 from empathy_site.sync.failures import failed_task_record
 from empathy_site.sync.webhooks import emit
-from empathy_site.tenancy.context import tenant_atomic
+from empathy_site.tenancy.context import require_org_id, tenant_atomic
 
 from .. import parsers
 from ..models import Interview, PrivacyPolicy, SpeakerMapping, Utterance
@@ -165,8 +165,7 @@ def _interview_parse_and_store(interview: Interview) -> Interview:
         "detected_format", "format_variant", "duration_ms", "utterance_count", "parse_warnings", "status",
         "error", "progress", "processed_at", "updated_at",
     ])
-    if privacy_policy().redaction_mode != PrivacyPolicy.RedactionMode.OFF:
-        interview_redact(interview=interview)
+    interview_redact_if_policy(interview=interview)
     emit("interview.ready", interview)
     return interview
 
@@ -251,3 +250,41 @@ def _store_utterances(interview: Interview, parsed) -> None:
         participant__isnull=True, team_member__isnull=True
     ).delete()
     speakers_guess_roles(interview=interview)
+
+
+def interview_create_from_utterances(
+    *,
+    title: str,
+    utterances: list[parsers.ParsedUtterance],
+    content_hash: str,
+    original_filename: str,
+    study=None,
+    conducted_at=None,
+    by=None,
+) -> Interview:
+    """An interview whose utterances are already known (a REFI-QDA text source read by interop): stored as the
+    upload path stores parsed ones, ready at once. No original file is kept (the source stays with the caller),
+    so it cannot be reprocessed. `utterances` are stored exactly as given, one per turn, so positions into
+    them stay valid (the caller maps highlights onto them); their text must be clean and bounded.
+
+    Precondition: inside tenant_atomic(); the caller refuses a `content_hash` already in the organisation.
+    """
+    interview = Interview.objects.create(
+        organization_id=require_org_id(), title=(title or "Untitled interview")[:300], study=study,
+        conducted_at=conducted_at, original_file="", original_filename=original_filename[-255:],
+        file_size=sum(len(u.text) for u in utterances), content_hash=content_hash,
+        detected_format=Interview.Format.TXT, format_variant="refi-qda", status=Interview.Status.READY,
+        progress=100, processed_at=timezone.now(), uploaded_by=by, utterance_count=len(utterances),
+        duration_ms=parsers.ParsedTranscript(format="txt", utterances=utterances).duration_ms,
+        original_deleted_at=timezone.now(),
+    )
+    _store_utterances(interview, parsers.ParsedTranscript(format="txt", utterances=utterances))
+    emit("interview.ready", interview)
+    return interview
+
+
+def interview_redact_if_policy(*, interview: Interview) -> None:
+    """What the upload path does after parsing: scan (and, if automatic, apply) per the privacy policy. Callers of
+    interview_create_from_utterances run it once the interview's highlights exist, so they are redacted too."""
+    if privacy_policy().redaction_mode != PrivacyPolicy.RedactionMode.OFF:
+        interview_redact(interview=interview)

@@ -1,6 +1,7 @@
 """The codebook: tags in a hierarchy, renamed, moved, merged and deleted without losing evidence."""
 
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -85,8 +86,11 @@ def _check_exists(tag: Tag, parents: dict[int, int | None]) -> None:
 
 @tenant_atomic()
 def tag_create(
-    *, name: str, description: str = "", colour: str | None = None, parent: Tag | None = None, by: User | None = None
+    *, name: str, description: str = "", colour: str | None = None, parent: Tag | None = None, by: User | None = None,
+    public_id: uuid.UUID | None = None,
 ) -> Tag:
+    """`public_id` keeps a code's GUID from an imported REFI-QDA codebook (unused in this organisation), so the
+    next export carries the same GUID and a re-import matches it."""
     parents = _lock_tree()
     name = _check_name(name)
     _check_parent(None, parent, parents)
@@ -95,7 +99,7 @@ def tag_create(
     with unique_or_conflict("tag_org_name_uniq", "name", _name_taken(name)):
         return Tag.objects.create(
             organization_id=require_org_id(), name=name, description=description or "", colour=_check_colour(colour),
-            parent=parent, created_by=by,
+            parent=parent, created_by=by, **({"public_id": public_id} if public_id else {}),
         )
 
 

@@ -1,0 +1,48 @@
+"""API shapes of imports."""
+
+from rest_framework import serializers
+
+from ..models import ImportJob
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A REFI-QDA project (.qdpx) or codebook (.qdc), or a codebook as .csv or .xlsx "
+                                           "(columns name, description, parent, colour).")
+    split_names = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Rebuild a hierarchy written as dotted names (Taguette's “Parent.Child”).",
+    )
+
+
+class ImportSkippedSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="What was skipped: PDF, picture, audio, video, text or note.")
+    reason = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    format = serializers.CharField(required=False)
+    tags_created = serializers.IntegerField(required=False)
+    tags_matched = serializers.IntegerField(required=False, help_text="Codes merged into existing tags (by GUID, then name).")
+    participants_created = serializers.IntegerField(required=False)
+    participants_matched = serializers.IntegerField(required=False)
+    studies_created = serializers.IntegerField(required=False)
+    studies_matched = serializers.IntegerField(required=False)
+    interviews_created = serializers.IntegerField(required=False)
+    interviews_matched = serializers.IntegerField(required=False, help_text="Sources imported before (same GUID and text).")
+    utterances_created = serializers.IntegerField(required=False)
+    highlights_created = serializers.IntegerField(required=False)
+    notes_imported = serializers.IntegerField(required=False)
+    selections_skipped = serializers.IntegerField(required=False, help_text="Selections that cover no text.")
+    skipped = ImportSkippedSerializer(many=True, required=False)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    error = serializers.CharField(allow_null=True, read_only=True, help_text="null, or a sentence a person understands.")
+    report = ImportReportSerializer(read_only=True, help_text="Empty until the import is done.")
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "filename", "format", "status", "progress", "error", "report", "created_at", "finished_at"]
+        read_only_fields = fields

@@ -1,0 +1,1 @@
+from tests.interviews.evidence_fixtures import corpus  # noqa: F401  (fixture)
