@@ -5,6 +5,7 @@ import json
 from django import forms
 
 from .models import Interview, Participant, PrivacyPolicy, Study, Tag
+from .parsers import ACCEPTED_EXTENSIONS
 from .selectors.search import ATTRIBUTE_FILTER_PATTERN, SearchFilters, split_attribute_filter
 
 
@@ -47,9 +48,10 @@ SPEAKER_NEW_PARTICIPANT = "new"
 
 class UploadForm(forms.Form):
     files = MultipleFileField(
-        widget=MultipleFileInput(attrs={"accept": ".vtt,.srt,.txt,.docx,.json", "multiple": True}),
+        widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS), "multiple": True}),
         label="Transcripts",
-        help_text="WebVTT, SRT, plain text, Word or JSON exports from Zoom, Teams, Meet, Otter and caption tools.",
+        help_text="WebVTT, SRT, plain text, Word or JSON exports from Zoom, Teams, Meet, Otter and caption tools; "
+        "PDF, HTML, Markdown or OpenDocument documents such as field notes.",
     )
     study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id")
 

@@ -183,7 +183,8 @@ def hit_payload(kind: str, row) -> dict:
         return {
             "kind": kind, "id": row.public_id, "interview": row.interview.public_id,
             # label_speakers has set display_label: the raw label only for callers who may see personal data.
-            "interview_title": row.interview.title, "position": row.position, "speaker": speaker.display_label,
+            "interview_title": row.interview.title, "position": row.position,
+            "speaker": None if speaker.is_unattributed else speaker.display_label,
             "participant": participant.public_id if participant else None, "text": row.text,
             "snippet": str(row.snippet), "rank": float(row.rank or 0), "tags": [],
         }

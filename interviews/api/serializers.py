@@ -114,7 +114,9 @@ class UtteranceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     speaker = serializers.SerializerMethodField(
         help_text="The label in the transcript file for callers who may see personal data; otherwise the "
-        "participant's pseudonym, the team member's name or \"Speaker N\".")
+        "participant's pseudonym, the team member's name or \"Speaker N\". Null when the file names no speaker "
+        "for this passage (a paragraph of a PDF, HTML, Markdown or OpenDocument document, an unlabelled line) "
+        "and nobody has been mapped to it.")
     speaker_kind = serializers.CharField(source="speaker.kind", read_only=True)
     participant = serializers.SerializerMethodField()
 
@@ -123,7 +125,9 @@ class UtteranceSerializer(serializers.ModelSerializer):
         fields = ["id", "position", "speaker", "speaker_kind", "participant", "start_ms", "end_ms", "text"]
         read_only_fields = fields
 
-    def get_speaker(self, utterance) -> str:
+    def get_speaker(self, utterance) -> str | None:
+        if utterance.speaker.is_unattributed:
+            return None
         return speaker_label(utterance.speaker, self.context)
 
     def get_participant(self, utterance) -> str | None:

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from empathy_site.tenancy.models import TenantModel
 
+from ..parsers.base import UNKNOWN_SPEAKER
+
 
 class Participant(TenantModel):
     """A person interviewed. Name and email are personal data; the pseudonym is shown by default."""
@@ -119,6 +121,10 @@ class Interview(TenantModel):
         TXT = "txt", "Plain text"
         DOCX = "docx", "Word"
         JSON = "json", "JSON"
+        PDF = "pdf", "PDF"
+        HTML = "html", "HTML"
+        MARKDOWN = "md", "Markdown"
+        ODT = "odt", "OpenDocument text"
 
     title = models.CharField(max_length=300)
     study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="interviews")
@@ -247,6 +253,13 @@ class SpeakerMapping(TenantModel):
         if self.team_member_id:
             return "team"
         return "unmapped"
+
+    @property
+    def is_unattributed(self) -> bool:
+        """The placeholder the parsers file passages under when the document names no speaker, still unmapped.
+
+        The API shows its speaker as null."""
+        return self.label == UNKNOWN_SPEAKER and self.kind == "unmapped"
 
 
 class Utterance(TenantModel):

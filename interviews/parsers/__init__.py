@@ -11,7 +11,7 @@ so what comes out is always safe to store; repairs are listed in ``.warnings``.
 
 from __future__ import annotations
 
-from . import docx, jsonfmt, srt, txt, vtt
+from . import docx, html, jsonfmt, markdown, odt, pdf, srt, txt, vtt
 from .base import (
     DEFAULT_LIMITS,
     MAX_SPEAKER_CHARS,
@@ -22,12 +22,13 @@ from .base import (
     TranscriptError,
     UnsupportedFile,
 )
-from .detection import check_upload, detect_format, inspect_upload
+from .detection import ACCEPTED_EXTENSIONS, check_upload, detect_format, inspect_upload
 from .merge import merge_consecutive
 from .normalise import normalise_utterances
 from .timecodes import MAX_MS
 
 __all__ = [
+    "ACCEPTED_EXTENSIONS",
     "MAX_MS",
     "MAX_SPEAKER_CHARS",
     "MAX_UTTERANCE_CHARS",
@@ -43,13 +44,17 @@ __all__ = [
     "parse_transcript",
 ]
 
-_TEXT_PARSERS = {"vtt": vtt.parse, "srt": srt.parse, "txt": txt.parse, "json": jsonfmt.parse}
+_TEXT_PARSERS = {
+    "vtt": vtt.parse, "srt": srt.parse, "txt": txt.parse, "json": jsonfmt.parse, "html": html.parse, "md": markdown.parse,
+}
+# Formats read from the raw bytes (zip archives, PDF); check_upload has already vetted them.
+_BINARY_PARSERS = {"docx": docx.parse, "odt": odt.parse, "pdf": pdf.parse}
 
 
 def parse_transcript(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedTranscript:
     fmt, decoded = inspect_upload(data, filename, limits)
-    if fmt == "docx":
-        utterances, variant = docx.parse(data)
+    if fmt in _BINARY_PARSERS:
+        utterances, variant = _BINARY_PARSERS[fmt](data)
     else:
         utterances, variant = _TEXT_PARSERS[fmt](decoded.text)
     # Every format passes through here: clean text, sane times, end >= start, merged turns.

@@ -14,11 +14,17 @@ MAX_SPEAKER_CHARS = 200
 # and 100,000 characters (about two hours of one person talking) stay well below it in any script.
 MAX_UTTERANCE_CHARS = 100_000
 
-FORMATS = ("vtt", "srt", "txt", "docx", "json")
+FORMATS = ("vtt", "srt", "txt", "docx", "json", "pdf", "html", "md", "odt")
 
 DAMAGED_DOCX_MESSAGE = (
     "This .docx file is damaged or not a Word document. Open it in Word (or Google Docs) and save it again as .docx."
 )
+
+ODT_DAMAGED_MESSAGE = (
+    "This .odt file is damaged or not an OpenDocument text. Open it in LibreOffice (or Google Docs) and save it "
+    "again as .odt."
+)
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
 @dataclass(frozen=True)

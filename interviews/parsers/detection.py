@@ -12,7 +12,7 @@ import os
 import re
 import zipfile
 
-from .base import DAMAGED_DOCX_MESSAGE, DEFAULT_LIMITS, ParseLimits, UnsupportedFile
+from .base import DAMAGED_DOCX_MESSAGE, DEFAULT_LIMITS, ODT_DAMAGED_MESSAGE, ODT_MIMETYPE, ParseLimits, UnsupportedFile
 from .encoding import DecodedText, decode_bytes, peek_text
 
 _EXTENSIONS = {
@@ -22,8 +22,20 @@ _EXTENSIONS = {
     ".txt": "txt",
     ".docx": "docx",
     ".json": "json",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".odt": "odt",
 }
-_ACCEPTED = ".vtt, .srt, .txt, .docx or .json"
+ACCEPTED_EXTENSIONS = tuple(_EXTENSIONS)
+_ACCEPTED = ".vtt, .srt, .txt, .docx, .json, .pdf, .html, .md or .odt"
+# Formats read from the bytes rather than from decoded text.
+_BINARY_FORMATS = ("docx", "odt", "pdf")
+_PDF_MAGIC = b"%PDF-"
+_DOCUMENT_NAMES = {".docx": "a Word document", ".odt": "an OpenDocument text"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc and password-protected .docx
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_ZIP_MEMBERS = 2000
@@ -64,8 +76,37 @@ def inspect_upload(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIM
     fmt = detect_format(data, filename)
     if fmt == "docx":
         check_docx_archive(data, limits)
+    elif fmt == "odt":
+        check_odt_archive(data, limits)
+    elif fmt == "pdf":
+        check_pdf(data)
+    if fmt in _BINARY_FORMATS:
         return fmt, None
     return fmt, decode_bytes(data)
+
+
+def check_pdf(data: bytes) -> None:
+    # The header may follow a little junk; PDF readers accept it within the first kilobyte.
+    if _PDF_MAGIC not in data[:1024]:
+        raise UnsupportedFile("This .pdf file is not a PDF document. Export it as PDF again and upload that.")
+
+
+def check_odt_archive(data: bytes, limits: ParseLimits) -> None:
+    """An .odt is a zip like a .docx: the same limits, then its mimetype and content.xml must be there."""
+    members = _checked_zip_members(data, limits, kind=".odt", damaged=ODT_DAMAGED_MESSAGE)
+    names = {member.filename for member in members}
+    if "content.xml" not in names or "mimetype" not in names:
+        raise UnsupportedFile(ODT_DAMAGED_MESSAGE)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            mimetype = archive.read("mimetype")[:200].strip()
+        except Exception:  # corrupt deflate data or a bad CRC in the first member
+            raise UnsupportedFile(ODT_DAMAGED_MESSAGE) from None
+    if mimetype != ODT_MIMETYPE:
+        raise UnsupportedFile(
+            "This .odt file is not an OpenDocument text (it may be a spreadsheet or a presentation). "
+            "Save the transcript as a text document (.odt) and upload that."
+        )
 
 
 def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
@@ -75,43 +116,51 @@ def check_docx_archive(data: bytes, limits: ParseLimits) -> None:
             "This file is an old-style .doc or a password-protected Word document. "
             "Remove the password or save it as .docx, then upload it again."
         )
-    if not data.startswith(_ZIP_MAGIC):
+    members = _checked_zip_members(data, limits, kind=".docx", damaged=DAMAGED_DOCX_MESSAGE)
+    if not any(member.filename == "[Content_Types].xml" for member in members):
         raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
+
+
+def _checked_zip_members(data: bytes, limits: ParseLimits, *, kind: str, damaged: str) -> list[zipfile.ZipInfo]:
+    """The members of an office zip (.docx, .odt), refused when it could be a zip bomb or is encrypted."""
+    if not data.startswith(_ZIP_MAGIC):
+        raise UnsupportedFile(damaged)
     declared = _declared_member_count(data)
     if declared is not None and declared > _MAX_ZIP_MEMBERS:
         # Checked before ZipFile, which would spend seconds reading every entry.
-        raise UnsupportedFile(f"This .docx archive has {declared} parts, far more than a Word document.")
+        raise UnsupportedFile(f"This {kind} archive has {declared} parts, far more than {_DOCUMENT_NAMES[kind]}.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise UnsupportedFile(DAMAGED_DOCX_MESSAGE) from None
+        raise UnsupportedFile(damaged) from None
 
     if len(members) > _MAX_ZIP_MEMBERS:
-        raise UnsupportedFile(f"This .docx archive has {len(members)} parts, far more than a Word document.")
-    if not any(member.filename == "[Content_Types].xml" for member in members):
-        raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
+        raise UnsupportedFile(f"This {kind} archive has {len(members)} parts, far more than {_DOCUMENT_NAMES[kind]}.")
 
     total = 0
     total_compressed = 0
     for member in members:
         if member.flag_bits & 0x1:
-            raise UnsupportedFile("This .docx file is encrypted. Remove the password and upload it again.")
+            raise UnsupportedFile(f"This {kind} file is encrypted. Remove the password and upload it again.")
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnsupportedFile(DAMAGED_DOCX_MESSAGE)
+            raise UnsupportedFile(damaged)
         total += member.file_size
         total_compressed += member.compress_size
         if (
             member.file_size > _RATIO_FLOOR_BYTES
             and _ratio(member.file_size, member.compress_size) > limits.docx_max_compression_ratio
         ):
-            raise UnsupportedFile(_bomb_message(f"its part '{member.filename}' is compressed suspiciously well"))
+            raise UnsupportedFile(
+                _bomb_message(kind, f"its part '{member.filename}' is compressed suspiciously well")
+            )
         if total > limits.docx_max_uncompressed_bytes:
             raise UnsupportedFile(
-                _bomb_message(f"it would expand to more than {_megabytes(limits.docx_max_uncompressed_bytes)}")
+                _bomb_message(kind, f"it would expand to more than {_megabytes(limits.docx_max_uncompressed_bytes)}")
             )
     if total > _RATIO_FLOOR_BYTES and _ratio(total, total_compressed) > limits.docx_max_compression_ratio:
-        raise UnsupportedFile(_bomb_message("it is compressed suspiciously well"))
+        raise UnsupportedFile(_bomb_message(kind, "it is compressed suspiciously well"))
+    return members
 
 
 def _declared_member_count(data: bytes) -> int | None:
@@ -135,8 +184,8 @@ def _ratio(size: int, compressed: int) -> float:
     return size / compressed if compressed else float("inf")
 
 
-def _bomb_message(reason: str) -> str:
-    return f"This .docx file was refused because {reason}; it may be a zip bomb."
+def _bomb_message(kind: str, reason: str) -> str:
+    return f"This {kind} file was refused because {reason}; it may be a zip bomb."
 
 
 def _sniff_text(data: bytes) -> str | None:

@@ -7,17 +7,15 @@ assumes the archive's declared sizes are sane.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from .base import DAMAGED_DOCX_MESSAGE, ParsedUtterance, TranscriptError, UnsupportedFile
-from .txt import Block, SourceLine, parse_blocks
+from .txt import parse_paragraphs
 
 # Word never writes a DTD; one in a part is a sign of an entity-expansion attack.
 _DTD_MARKERS = tuple(
     marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
-_LINE_BREAKS_RE = re.compile("\r\n|[\r\v\u2028\u2029]")
 
 
 def parse(data: bytes) -> tuple[list[ParsedUtterance], str]:
@@ -29,18 +27,9 @@ def parse(data: bytes) -> tuple[list[ParsedUtterance], str]:
     except Exception:  # python-docx raises many types (KeyError, lxml, ValueError) for broken files
         raise TranscriptError(DAMAGED_DOCX_MESSAGE) from None
 
-    blocks: list[Block] = []
-    for number, text in enumerate(paragraphs, start=1):
-        lines = [
-            SourceLine(f"Paragraph {number}", None, part)
-            for part in _LINE_BREAKS_RE.sub("\n", text).split("\n")
-            if part.strip()
-        ]
-        if lines:
-            blocks.append(lines)
-    if not blocks:
+    if not any(text.strip() for text in paragraphs):
         raise TranscriptError("The Word document contains no text.")
-    return parse_blocks(blocks, from_docx=True)
+    return parse_paragraphs(paragraphs, from_docx=True)
 
 
 def _refuse_dtds(data: bytes) -> None:

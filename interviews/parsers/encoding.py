@@ -28,7 +28,7 @@ _BOMS = (
 
 _BINARY_MESSAGE = (
     "This file looks like binary data, not a text transcript. "
-    "Export the transcript as .vtt, .srt, .txt, .docx or .json and upload that."
+    "Export the transcript as .vtt, .srt, .txt, .docx, .json, .pdf, .html, .md or .odt and upload that."
 )
 
 # Control characters that never occur in text documents (tab, newlines, form feed excluded).

@@ -42,6 +42,7 @@ _LOOSE_HEADER_RE = re.compile(rf"(?P<name>\S.*?)[ \t]+(?P<time>{CLOCK})")
 _STAMPED_RE = re.compile(rf"(?P<open>[\[(])?(?P<time>{CLOCK})[\])]?\s+(?:[-–]\s+)?(?P<rest>\S.*)")
 _STAMP_ONLY_RE = re.compile(rf"[\[(]?(?P<time>{CLOCK})[\])]?")
 _MAX_HEADER_CHARS = 200
+_LINE_BREAKS_RE = re.compile("\r\n|[\r\v\u2028\u2029]")
 
 # Lines tools add around the speech; (pattern, the tool it reveals).
 _NOISE = (
@@ -64,6 +65,25 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
     if current:
         blocks.append(current)
     return parse_blocks(blocks, from_docx=False)
+
+
+def parse_paragraphs(paragraphs: list[str], *, from_docx: bool) -> tuple[list[ParsedUtterance], str]:
+    """Documents (Word, ODT, PDF, HTML, Markdown): each paragraph is a block, its line breaks are lines.
+
+    An unlabelled paragraph becomes one utterance without a speaker; ``Name: text`` lines become turns.
+    """
+    blocks: list[Block] = []
+    for number, text in enumerate(paragraphs, start=1):
+        lines = [
+            SourceLine(f"Paragraph {number}", None, part)
+            for part in _LINE_BREAKS_RE.sub("\n", text).split("\n")
+            if part.strip()
+        ]
+        if lines:
+            blocks.append(lines)
+    if not blocks:
+        raise TranscriptError("The document contains no text.")
+    return parse_blocks(blocks, from_docx=from_docx)
 
 
 def parse_blocks(blocks: list[Block], *, from_docx: bool) -> tuple[list[ParsedUtterance], str]:

@@ -9,7 +9,7 @@ from empathy_site.tenancy.models import Organization
 from interviews import parsers, services
 from interviews.models import Study
 
-TRANSCRIPT_SUFFIXES = {".vtt", ".srt", ".txt", ".docx", ".json"}
+TRANSCRIPT_SUFFIXES = set(parsers.ACCEPTED_EXTENSIONS)
 
 
 class Command(BaseCommand):

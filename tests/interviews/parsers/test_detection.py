@@ -74,8 +74,9 @@ def test_content_sniffed_txt_is_parsed_with_the_right_parser():
     ("filename", "expected"),
     [
         (
-            "slides.pdf",
-            "'slides.pdf' is not a supported transcript type. Upload a .vtt, .srt, .txt, .docx or .json file.",
+            "slides.pptx",
+            "'slides.pptx' is not a supported transcript type. "
+            "Upload a .vtt, .srt, .txt, .docx, .json, .pdf, .html, .md or .odt file.",
         ),
         ("README", "'README' is not a supported transcript type."),
         ("", "The file is not a supported transcript type."),
