@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from empathy_site.tenancy.migration_ops import AddIndexOnLiveTable, RemoveIndexOnLiveTable
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY: building these on a live table must not block its writes, and
+    # PostgreSQL refuses CONCURRENTLY inside a transaction, hence a non-atomic migration.
+    atomic = False
 
     dependencies = [
         ('interviews', '0011_bounded_numbers'),
@@ -13,27 +18,27 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        RemoveIndexOnLiveTable(
             model_name='interview',
             name='interview_org_created_idx',
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='highlight',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='highlight_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='interview',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='interview_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='participant',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='participant_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='study',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='study_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='tag',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='tag_org_newest_idx'),
         ),

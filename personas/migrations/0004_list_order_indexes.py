@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from empathy_site.tenancy.migration_ops import AddIndexOnLiveTable
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY: building these on a live table must not block its writes, and
+    # PostgreSQL refuses CONCURRENTLY inside a transaction, hence a non-atomic migration.
+    atomic = False
 
     dependencies = [
         ('interviews', '0012_list_order_indexes'),
@@ -14,19 +19,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='citation',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='citation_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='claim',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='claim_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='message',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='message_org_newest_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='persona',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='persona_org_newest_idx'),
         ),

@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from empathy_site.tenancy.migration_ops import AddIndexOnLiveTable
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY: building these on a live table must not block its writes, and
+    # PostgreSQL refuses CONCURRENTLY inside a transaction, hence a non-atomic migration.
+    atomic = False
 
     dependencies = [
         ('sync', '0002_move_idempotency_record_to_api'),
@@ -13,7 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnLiveTable(
             model_name='webhookendpoint',
             index=models.Index(fields=['organization', '-created_at', '-id'], name='webhook_org_newest_idx'),
         ),

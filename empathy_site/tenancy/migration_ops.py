@@ -1,0 +1,42 @@
+"""Migration operations for tables that are live while the migration runs.
+
+A plain CREATE INDEX holds a lock that blocks every write to the table until the index is built (minutes
+on a big tenant table). On PostgreSQL these build and drop indexes CONCURRENTLY, which PostgreSQL refuses
+inside a transaction: a migration using them declares `atomic = False`. On SQLite (the embedded mode of
+`make run`) there is no live traffic and no CONCURRENTLY: they fall back to the plain operations.
+"""
+
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.db.migrations.operations import AddIndex, RemoveIndex
+
+
+def _postgresql(schema_editor) -> bool:
+    return schema_editor.connection.vendor == "postgresql"
+
+
+class AddIndexOnLiveTable(AddIndexConcurrently):
+    """AddIndex, built with CREATE INDEX CONCURRENTLY on PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _postgresql(schema_editor):
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if _postgresql(schema_editor):
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexOnLiveTable(RemoveIndexConcurrently):
+    """RemoveIndex, dropped with DROP INDEX CONCURRENTLY on PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _postgresql(schema_editor):
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if _postgresql(schema_editor):
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
