@@ -1,6 +1,7 @@
 """API: imports (202 and a job to follow) and exports (files)."""
 
 from django.http import FileResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status
@@ -11,9 +12,11 @@ from empathy_site.api.base import OrgAPIView, TenantViewSet
 from empathy_site.api.errors import error_response
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
-from interviews.models import Study
+from interviews.models import Interview, Study, Tag
+from personas.models import Persona
 
-from .. import exports, services
+from .. import exports, selectors, services
+from ..exports import research
 from ..models import ImportJob
 from .serializers import ImportJobSerializer, ImportUploadSerializer
 
@@ -113,3 +116,96 @@ class ProjectQdpxExportView(ExportView):
     def build(self, request, **kwargs):
         study = resolve_one(Study, request.query_params.get("study") or None, field="study")
         return exports.project_qdpx(personal_data=self.personal_data(), study=study)
+
+
+# Researcher exports -----------------------------------------------------------------------------------------
+
+TAG_PARAMETER = OpenApiParameter("tag", OpenApiTypes.UUID, description="Only highlights under this tag (or its sub-tags).")
+Q_PARAMETER = OpenApiParameter("q", OpenApiTypes.STR, description="Only highlights matching this search.")
+
+
+def interview_link(request):
+    """Absolute link to an interview's page in the web UI."""
+    def link(interview):
+        return request.build_absolute_uri(reverse("interview_detail", args=[request.organization.slug, interview.public_id]))
+    return link
+
+
+class HighlightsExportView(ExportView):
+    """Highlights (all, of a tag, of a search, of a study) as a spreadsheet, a Word report, CSV or printable HTML."""
+
+    query_parameters = {"get": ("tag", "q", "study")}
+
+    def build(self, request, **kwargs):
+        params = request.query_params
+        tag = resolve_one(Tag, params.get("tag") or None, field="tag")
+        study = resolve_one(Study, params.get("study") or None, field="study")
+        query = params.get("q", "").strip()
+        rows = selectors.export_highlights(tag=tag, query=query, study=study)
+        title = "Highlights" + (f" tagged “{tag.name}”" if tag else "") + (f" matching “{query}”" if query else "") + (
+            f" in {study.name}" if study else "")
+        stem = f"highlights-{tag.name}" if tag else "highlights"
+        link = interview_link(request)
+        kind = self.export.extension
+        if kind == "csv":
+            return research.highlights_csv(rows, link=link, stem=stem)
+        if kind == "xlsx":
+            return research.highlights_xlsx(rows, link=link, tops=selectors.top_level_of(
+                list({t.pk: t for r in rows for t in r.tags}.values())), stem=stem)
+        if kind == "docx":
+            return research.highlights_docx(rows, link=link, title=title, stem=stem)
+        return research.highlights_html(rows, link=link, title=title, stem=stem)
+
+
+class CodebookExportView(ExportView):
+    """The codebook with descriptions and counts of highlights and voices."""
+
+    def build(self, request, **kwargs):
+        tags = selectors.export_codebook()
+        kind = self.export.extension
+        if kind == "csv":
+            return research.codebook_csv(tags)
+        if kind == "xlsx":
+            return research.codebook_xlsx(tags)
+        return research.codebook_docx(tags, title=f"{request.organization.name}: codebook")
+
+
+class InterviewExportView(ExportView):
+    """A transcript with its highlights marked."""
+
+    def build(self, request, interview_id=None, **kwargs):
+        interview = resolve_one(Interview.objects.select_related("study"), str(interview_id))
+        utterances, highlights, numbers = selectors.export_transcript(interview=interview, personal_data=self.personal_data())
+        builder = research.transcript_docx if self.export.extension == "docx" else research.transcript_html
+        return builder(interview, utterances, highlights, numbers, link=interview_link(request))
+
+
+class PersonaExportView(ExportView):
+    """A persona: claims with their strength, every citation with its stance and quote."""
+
+    def build(self, request, persona_id=None, **kwargs):
+        persona = resolve_one(Persona, str(persona_id))
+        _, claims = selectors.export_persona(persona=persona)
+        return research.persona_docx(persona, claims, link=interview_link(request))
+
+
+def export_view(base, export, description: str, parameters=(), path_parameter: str | None = None):
+    """`base` for one format, its OpenAPI operation saying what it answers."""
+    path = [OpenApiParameter(path_parameter, OpenApiTypes.UUID, OpenApiParameter.PATH)] if path_parameter else []
+
+    @_file_schema(export.media_type, description, [*path, *parameters])
+    def get(self, request, **kwargs):
+        return ExportView.get(self, request, **kwargs)
+
+    return type(f"{base.__name__}{export.extension.capitalize()}", (base,), {"export": export, "get": get,
+                                                                            "__doc__": base.__doc__})
+
+
+RESEARCH_FORMATS = {"csv": research.CSV, "xlsx": research.XLSX, "docx": research.DOCX, "html": research.HTML}
+HIGHLIGHT_EXPORTS = {fmt: export_view(HighlightsExportView, RESEARCH_FORMATS[fmt], f"Highlights as {fmt.upper()}.",
+                                      [TAG_PARAMETER, Q_PARAMETER, STUDY_PARAMETER]) for fmt in ("xlsx", "docx", "csv", "html")}
+CODEBOOK_EXPORTS = {fmt: export_view(CodebookExportView, RESEARCH_FORMATS[fmt], f"The codebook as {fmt.upper()}.")
+                    for fmt in ("csv", "xlsx", "docx")}
+INTERVIEW_EXPORTS = {fmt: export_view(InterviewExportView, RESEARCH_FORMATS[fmt], f"The transcript as {fmt.upper()}.",
+                                      path_parameter="interview_id") for fmt in ("docx", "html")}
+PERSONA_EXPORTS = {"docx": export_view(PersonaExportView, research.DOCX, "The persona as DOCX.", path_parameter="persona_id")}

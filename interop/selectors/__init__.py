@@ -2,5 +2,13 @@
 
 from .imports import import_job_list
 from .project import codebook_codes, project_snapshot
+from .research import (
+    HighlightRow,
+    export_codebook,
+    export_highlights,
+    export_persona,
+    export_transcript,
+    top_level_of,
+)
 
-__all__ = ["codebook_codes", "import_job_list", "project_snapshot"]
+__all__ = [name for name in dir() if not name.startswith("_")]
