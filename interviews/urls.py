@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import evidence, participants, patterns, privacy, search, studies, transcripts
+from .views import coding, evidence, participants, patterns, privacy, search, studies, transcripts
 
 urlpatterns = [
     path("interviews/", transcripts.InterviewListView.as_view(), name="interview_list"),
@@ -16,6 +16,11 @@ urlpatterns = [
         transcripts.SpeakerMapView.as_view(),
         name="speaker_map",
     ),
+    path("interviews/<uuid:interview_id>/coding/", coding.InterviewCodingView.as_view(), name="interview_coding"),
+    path("interviews/<uuid:interview_id>/coding/agreement.csv", coding.AgreementCsvView.as_view(),
+         name="interview_agreement_csv"),
+    path("interviews/<uuid:interview_id>/coding/disagreements.csv", coding.DisagreementsCsvView.as_view(),
+         name="interview_disagreements_csv"),
     path("interviews/<uuid:interview_id>/highlights/", evidence.HighlightCreateView.as_view(), name="highlight_create"),
     path("highlights/<uuid:highlight_id>/", evidence.HighlightEditView.as_view(), name="highlight_edit"),
     path("tags/", evidence.CodebookView.as_view(), name="codebook"),

@@ -67,6 +67,9 @@ def b_objects(org_b, charlie):
         objects["highlight"] = services.highlight_create(
             interview=interview, span=services.Span(utterance.position, 0, utterance.position, 3), tags=[objects["tag"]]
         )
+        objects["assignment"] = services.assignment_create(interview=interview, coder=charlie.user)
+        services.assignment_set_done(assignment=objects["assignment"], done=True, by=charlie.user, for_others=False)
+        objects["reconciliation"] = services.reconcile(utterance=utterance, tag=objects["tag"], decision="discard")
         from personas import services as persona_services
 
         persona = persona_services.persona_create(name="B persona")
@@ -135,6 +138,7 @@ API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
     "comment": "comment", "memo": "memo", "invitation": "invitation",
+    "assignment": "assignment", "reconciliation": "reconciliation",
 }
 
 
@@ -235,9 +239,20 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages",  # noqa: E501
-                     "comments", "memos"):
+                     "comments", "memos", "assignments", "reconciliations"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
+
+
+@pytest.mark.parametrize("path", ["/api/v1/agreement/", "/api/v1/agreement/disagreements/"])
+def test_agreement_of_another_orgs_interview_or_study_is_refused_as_unknown(alice, b_objects, path):
+    _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    for field in ("interview", "study"):
+        response = client.get(path, {field: str(b_objects[field].public_id)})
+        assert_error(response, 400, "invalid")
+        assert f"No {field} with id" in str(response.json())
 
 
 def test_unauthenticated_api_call_is_401(db):

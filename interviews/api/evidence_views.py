@@ -16,6 +16,7 @@ from empathy_site.tenancy.roles import Perm
 from .. import selectors, services
 from ..models import Highlight, Interview, Study, Tag
 from ..selectors import SearchFilters, search_highlights, search_utterances, split_attribute_filter
+from ..selectors.coding import visible_highlights
 from .evidence_serializers import (
     HighlightBulkResultSerializer,
     HighlightBulkSerializer,
@@ -90,6 +91,8 @@ class HighlightViewSet(TenantModelViewSet):
         queryset = queryset.select_related("interview", "start_utterance", "end_utterance", "participant").prefetch_related(
             Prefetch("tags", queryset=Tag.objects.only("public_id"))
         )
+        # Blind mode: a coder sees only their own highlights on an interview until they are done (selectors.coding).
+        queryset = visible_highlights(queryset, self.actor)
         params = self.request.query_params
         if params.get("interview"):
             queryset = queryset.filter(interview__public_id=_uuid_param(params["interview"], "interview"))
@@ -218,7 +221,7 @@ class SearchView(OrgAPIView):
             if kind not in wanted_by:
                 continue
             # One extra row tells whether a next page exists.
-            rows = search(query=data["q"], filters=filters, limit=SEARCH_PAGE_SIZE + 1, offset=offset)
+            rows = search(query=data["q"], filters=filters, limit=SEARCH_PAGE_SIZE + 1, offset=offset, viewer=self.actor)
             if hit_kind == "utterance":
                 selectors.label_speakers([row.speaker for row in rows], personal_data=self.can(Perm.PERSONAL_DATA))
             more = more or len(rows) > SEARCH_PAGE_SIZE

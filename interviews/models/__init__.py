@@ -1,5 +1,6 @@
 """Models of the interviews app, split by topic; import from here."""
 
+from .coding import CODER_COLOURS, Assignment, Reconciliation
 from .evidence import Highlight, HighlightTag, Tag
 from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
 from .transcripts import (
@@ -13,6 +14,7 @@ from .transcripts import (
 )
 
 __all__ = [
+    "Assignment", "CODER_COLOURS", "Reconciliation",
     "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
     "Study", "Tag", "Utterance", "ParticipantExternalId", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
 ]

@@ -59,6 +59,8 @@ class Highlight(TenantModel):
     participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="highlights")
     tags = models.ManyToManyField(Tag, through="HighlightTag", related_name="highlights")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Made by the team's reconciliation of coders' disagreements: shared evidence, never one coder's coding.
+    reconciled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

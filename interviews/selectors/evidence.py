@@ -4,6 +4,7 @@ from django.db.models import Case, CharField, Count, Prefetch, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
 from ..models import Highlight, Interview, SpeakerMapping, Tag
+from .coding import coder_colours, visible_highlights
 
 # An unmapped speaker counts as a customer voice unless the guess after parsing says interviewer.
 CUSTOMER_GUESSES = [SpeakerMapping.GuessedRole.CUSTOMER, SpeakerMapping.GuessedRole.NONE]
@@ -91,10 +92,11 @@ def tag_tree():
     return ordered
 
 
-def tag_highlights(*, tag: Tag):
-    """Highlights under a tag with everything the list shows, in a fixed number of queries."""
+def tag_highlights(*, tag: Tag, viewer=None):
+    """Highlights under a tag with everything the list shows, in a fixed number of queries; blind mode applies
+    for ``viewer``."""
     return (
-        Highlight.objects.filter(tag_links__tag=tag)
+        visible_highlights(Highlight.objects.filter(tag_links__tag=tag), viewer)
         .annotate(speaker_kind=speaker_kind())
         .select_related("interview__study", "participant", "created_by")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
@@ -102,13 +104,18 @@ def tag_highlights(*, tag: Tag):
     )
 
 
-def interview_highlights(*, interview: Interview):
-    return list(
-        Highlight.objects.filter(interview=interview)
+def interview_highlights(*, interview: Interview, viewer=None):
+    """The highlights on a transcript that ``viewer`` may see (blind mode), each with its coder's colour (or None)."""
+    colours = coder_colours(interview=interview)
+    highlights = list(
+        visible_highlights(Highlight.objects.filter(interview=interview), viewer)
         .select_related("participant", "created_by")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by("start_position", "start_offset")
     )
+    for highlight in highlights:
+        highlight.coder_slot = None if highlight.reconciled else colours.get(highlight.created_by_id)
+    return highlights
 
 
 def utterance_segments(utterances, highlights) -> None:

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from empathy_site.json_keys import json_key_equals
 
 from ..models import Highlight, HighlightTag, Interview, Participant, Tag, Utterance
+from .coding import visible_highlights
 from .evidence import speaker_kind
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -238,7 +239,10 @@ def _sqlite_search(queryset, terms: list[Term], field_names: list[str], limit: i
     return rows
 
 
-def search_utterances(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0):
+def search_utterances(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
+                      viewer=None):
+    """Utterances matching ``query``; ``viewer`` is accepted for symmetry with search_highlights (what was said is
+    not hidden by blind mode, only who highlighted what)."""
     terms = parse_query(query)
     if not terms:
         return []
@@ -251,14 +255,17 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
     return _sqlite_search(queryset, terms, ["text"], limit, offset)
 
 
-def search_highlights(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0):
+def search_highlights(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
+                      viewer=None):
+    """Highlights matching ``query`` that ``viewer`` may see under blind mode (None: an API key, sees all)."""
     terms = parse_query(query)
     if not terms:
         return []
     filters = filters or SearchFilters()
     queryset = _filter_highlights(
-        Highlight.objects.select_related("interview", "participant").prefetch_related("tags")
-        .annotate(speaker_kind=speaker_kind()), filters
+        visible_highlights(
+            Highlight.objects.select_related("interview", "participant").prefetch_related("tags"), viewer
+        ).annotate(speaker_kind=speaker_kind()), filters
     )
     if connection.vendor == "postgresql":
         return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, "quote || ' ' || note", "highlight_match_ids")

@@ -1,5 +1,6 @@
 """Writes for the interviews app, split by sub-domain; import from here."""
 
+from .coding import assignment_create, assignment_delete, assignment_set_done, reconcile
 from .erasure import original_files_eraser, participant_erase
 from .highlights import (
     MAX_BULK_HIGHLIGHTS,

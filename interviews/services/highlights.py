@@ -91,10 +91,12 @@ def _resolve_tags(tags) -> list[Tag]:
 
 
 @tenant_atomic()
-def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "", by: User | None = None) -> Highlight:
+def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "", by: User | None = None,
+                     reconciled: bool = False) -> Highlight:
     if interview.status != Interview.Status.READY:
         raise ValidationError("Highlights can be made once the transcript is ready.")
-    highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "", created_by=by)
+    highlight = Highlight(organization_id=require_org_id(), interview=interview, note=note or "", created_by=by,
+                          reconciled=reconciled)
     _apply_span(highlight, interview, span)
     # One change with its tags: highlight.created carries them.
     with one_change(highlight, embedded=("tags",)):

@@ -41,6 +41,10 @@ def mark_class(highlights) -> str:
     classes = ["hl", tag_class(tags[0]) if tags else "hl-untagged"]
     if len(highlights) > 1:
         classes.append("hl-multi")
+    # Independent coding: each coder's highlights are underlined in the coder's own colour.
+    slot = getattr(first, "coder_slot", None)
+    if slot is not None:
+        classes.append(f"coder-{slot}")
     return " ".join(classes)
 
 

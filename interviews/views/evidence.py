@@ -105,7 +105,7 @@ class TagDetailView(ServiceFormView):
 
     def get(self, request, tag_id, form=None, status=200):
         tag = resolve_one(Tag.objects.select_related("parent"), tag_id)
-        page = Paginator(selectors.tag_highlights(tag=tag), 50).get_page(request.GET.get("page"))
+        page = Paginator(selectors.tag_highlights(tag=tag, viewer=request.user), 50).get_page(request.GET.get("page"))
         return render(request, "interviews/tag_detail.html", {
             "tag": tag, "page": page, "form": form or TagForm(instance=tag), "merge_form": TagMergeForm(exclude=tag),
             "highlight_count": tag.highlight_links.count(), "can_edit": self.can(Perm.RESEARCH),

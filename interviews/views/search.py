@@ -22,7 +22,9 @@ class SearchView(OrgView):
             offset = (page - 1) * self.PAGE
             query = form.cleaned_data["q"]
             # One extra row tells whether a next page exists.
-            highlights = selectors.search_highlights(query=query, filters=filters, limit=self.PAGE + 1, offset=offset)
+            highlights = selectors.search_highlights(
+                query=query, filters=filters, limit=self.PAGE + 1, offset=offset, viewer=request.user
+            )
             utterances = selectors.search_utterances(query=query, filters=filters, limit=self.PAGE + 1, offset=offset)
             personal_data = self.can(Perm.PERSONAL_DATA)
             selectors.label_speakers([u.speaker for u in utterances], personal_data=personal_data)

@@ -68,7 +68,7 @@ class InterviewDetailView(OrgView):
         speakers = selectors.interview_speakers(interview=interview)
         utterances = selectors.interview_transcript(interview=interview)
         selectors.label_speakers([*speakers, *(u.speaker for u in utterances)], personal_data=self.can(Perm.PERSONAL_DATA))
-        highlights = selectors.interview_highlights(interview=interview)
+        highlights = selectors.interview_highlights(interview=interview, viewer=request.user)
         selectors.utterance_segments(utterances, highlights)
         context = {
             "interview": interview,
@@ -76,6 +76,7 @@ class InterviewDetailView(OrgView):
             "highlights": highlights,
             "tags": selectors.tag_tree(),
             "focused_highlight": request.GET.get("h", ""),
+            "blind": interview.assignments.exists(),
             "findings": selectors.pending_findings(interview=interview, utterances=utterances),
             "speakers": speakers,
             "unmapped_speakers": [s for s in speakers if not s.participant_id and not s.team_member_id],
