@@ -35,8 +35,12 @@ class CitationForm(forms.Form):
 class EvidencePolicyForm(ServiceModelForm):
     class Meta:
         model = EvidencePolicy
-        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute"]
+        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute",
+                  "records_visible_to_all", "instruction_experiment", "exercise_names_visible"]
         labels = {
+            "records_visible_to_all": "Every member sees everyone's calibration record (off: each their own; admins all)",
+            "instruction_experiment": "Run the perspective instruction as an experiment (shown on a random half of checks)",
+            "exercise_names_visible": "Name people in the exercises' team view",
             "min_citations": "Supporting citations per claim",
             "min_participants": "Different participants per claim",
             "max_evidence_age_months": "Oldest evidence that still counts (months)",

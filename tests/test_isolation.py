@@ -24,7 +24,8 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
-    "privacy_settings", "retention_run", "webhooks",
+    "privacy_settings", "retention_run", "webhooks", "exercise-score", "calibration", "outcome_import",
+    "exercise_list", "exercise_create",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -75,6 +76,10 @@ def b_objects(org_b, charlie):
                 check=persona_services.CheckAnswers(basis="preference", own_taste=3, predicted_reaction=3),
             ),
         )
+        objects["outcome"] = persona_services.outcome_record(message=objects["message"], observed_reaction=2)
+        ParticipantFactory(attributes={"role": "buyer"})
+        objects["exercise"] = persona_services.exercise_create(title="B exercise", questions=[
+            persona_services.QuestionSpec(kind="share", tag=objects["tag"], segment="buyer")])
         from empathy_site.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
         endpoint = WebhookEndpoint.objects.create(organization=org_b, url="https://example.com/hook", events=["highlight.created"],
@@ -114,11 +119,14 @@ KWARG_OBJECTS = {
     "webhook_id": "webhook",
     "failed_task_id": "failed_task",
     "invitation_id": "invitation",
+    "outcome_id": "outcome",
+    "exercise_id": "exercise",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
+    "exercise": "exercise",
 }
 
 

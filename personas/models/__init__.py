@@ -1,9 +1,11 @@
 """Persona and message models; import from here."""
 
 from .messages import AssumptionCheck, CheckClaim, CheckHighlight, Message, MessageRevision, RevisionPersona
+from .outcomes import Exercise, ExerciseAnswer, ExerciseEvidence, ExerciseQuestion, Outcome
 from .personas import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
 __all__ = [
-    "AssumptionCheck", "CheckClaim", "CheckHighlight", "Citation", "Claim", "EvidencePolicy", "Message",
-    "MessageRevision", "Persona", "PersonaVersion", "RevisionPersona",
+    "AssumptionCheck", "CheckClaim", "CheckHighlight", "Citation", "Claim", "EvidencePolicy", "Exercise", "ExerciseAnswer", "ExerciseEvidence",
+    "ExerciseQuestion", "Message",
+    "MessageRevision", "Outcome", "Persona", "PersonaVersion", "RevisionPersona",
 ]

@@ -105,7 +105,7 @@ def evidence_voices(*, claim_ids, highlight_ids) -> int:
 def grounding_of(*, basis: str, voices: int, own_taste: int) -> tuple[str, bool]:
     """(grounding, projection risk) from the answers and the evidence that exists now."""
     policy = evidence_policy()
-    if basis in (BASES.PREFERENCE, BASES.HYPOTHESIS) or voices == 0:
+    if basis in (BASES.PREFERENCE, BASES.HYPOTHESIS, BASES.STAKEHOLDER) or voices == 0:
         grounding = Grounding.UNGROUNDED
     elif basis == BASES.INSIGHT and voices >= policy.min_participants:
         grounding = Grounding.GROUNDED
