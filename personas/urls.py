@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import claims, insights, messages, personas, policy
+from .views import claims, exercises, insights, messages, personas, policy
 
 urlpatterns = [
     path("personas/", personas.PersonaGalleryView.as_view(), name="persona_gallery"),
@@ -28,4 +28,8 @@ urlpatterns = [
     path("messages/<uuid:message_id>/revise/", messages.MessageReviseView.as_view(), name="message_revise"),
     path("messages/<uuid:message_id>/approve/", messages.MessageApproveView.as_view(), name="message_approve"),
     path("messages/<uuid:message_id>/meta/", messages.MessageMetaView.as_view(), name="message_meta"),
+    path("messages/<uuid:message_id>/outcomes/", messages.MessageOutcomeCreateView.as_view(), name="message_outcome_create"),
+    path("exercises/", exercises.ExerciseListView.as_view(), name="exercise_list"),
+    path("exercises/<uuid:exercise_id>/", exercises.ExerciseTakeView.as_view(), name="exercise_take"),
+    path("messages/outcomes/import/", messages.OutcomeImportView.as_view(), name="outcome_import"),
 ]

@@ -6,7 +6,9 @@ from .calibration import (
     exercise_reveals,
     exercise_score,
     exercise_team_distribution,
+    instruction_assignment,
     instruction_experiment,
+    message_outcomes,
     mirror_sentence,
     others_records_visible,
 )

@@ -1,6 +1,7 @@
 """Reads for learning from outcomes and exercises: records per author, team, channel and quarter; the
 mirror sentence on the check form; the perspective-instruction experiment; exercise scores and reveals."""
 
+import secrets
 from collections import OrderedDict, defaultdict
 
 from django.db.models import F
@@ -143,3 +144,21 @@ def instruction_experiment() -> dict:
     hidden = [p["predicted"] - p["observed_reaction"] for p in points if not p["instruction"]]
     return {"running": evidence_policy().instruction_experiment,
             "comparison": statistics.compare_absolute_errors(shown, hidden)}
+
+
+def instruction_assignment() -> bool:
+    """Whether a new check form shows the perspective instruction: always, or under the organisation's
+    experiment a fair coin per form (the form carries the result, and the check records it)."""
+    if not evidence_policy().instruction_experiment:
+        return True
+    return secrets.randbelow(2) == 1
+
+
+def message_outcomes(*, message: Message) -> list[Outcome]:
+    """The message's outcomes, newest first, each with `signed_error` (predicted - observed) set."""
+    outcomes = list(Outcome.objects.filter(message=message).select_related("revision", "recorded_by").prefetch_related(
+        "revision__checks").order_by("-created_at", "-id"))
+    for outcome in outcomes:
+        check = outcome.revision.assumption_check
+        outcome.signed_error = check.predicted_reaction - outcome.observed_reaction if check else None
+    return outcomes

@@ -182,11 +182,16 @@ def basis_dashboard() -> dict:
     for gap in gaps:
         gap["gap"] = round((gap["taste"] or 0) - (gap["prediction"] or 0), 2)
         gap["author"] = names.get(gap["answered_by__email"], gap["answered_by__email"])
+    stakeholder_labels = dict(AssumptionCheck.Stakeholder.choices)
+    by_stakeholder = [
+        {"stakeholder": stakeholder_labels.get(row["stakeholder"], row["stakeholder"]), "n": row["n"]}
+        for row in checks.filter(basis=BASES.STAKEHOLDER).values("stakeholder").annotate(n=Count("id")).order_by("-n", "stakeholder")
+    ]
     waiting = messages_waiting_for_evidence(limit=20)
     totals = checks.aggregate(total=Count("id"), **{b: Count("id", filter=Q(basis=b)) for b in BASES.values},
                               risky=Count("id", filter=Q(projection_risk=True)))
     return {
         "by_month": by_month, "by_channel": by_channel, "by_persona": by_persona, "by_author": by_author,
-        "gaps": gaps, "waiting": waiting, "totals": totals, "bases": BASES.choices,
+        "gaps": gaps, "waiting": waiting, "totals": totals, "by_stakeholder": by_stakeholder, "bases": BASES.choices,
         "channel_labels": dict(Message.Channel.choices),
     }

@@ -19,6 +19,7 @@ from ..models import Message, MessageRevision, Outcome
 
 # A file that large is not one team's campaign results; refuse it before reading it whole.
 MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_BYTES = 2_000_000
 CSV_COLUMNS = ("message", "observed_reaction", "revision", "metric_name", "metric_value", "metric_baseline",
                "metric_sample_size", "metric_source")
 
@@ -107,10 +108,14 @@ def _number(raw: str, kind):
 
 def outcome_rows_from_csv(content: bytes) -> list[dict]:
     """The CSV's rows as dicts of stripped strings; a readable ValidationError for a file that is not one."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationError({"file": f"The file is over {MAX_IMPORT_BYTES // 1_000_000} MB; split it."})
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": "Save the file as UTF-8 CSV and upload it again."}) from None
+    if "\x00" in text:
+        raise ValidationError({"file": "The file holds NUL characters; export it again as plain CSV."})
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("message", "observed_reaction") if name not in header]
