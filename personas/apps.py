@@ -9,6 +9,7 @@ class PersonasConfig(AppConfig):
         from empathy_site.sync.registry import register_sync_type, register_webhook_events
 
         from .api.message_serializers import AssumptionCheckSerializer, MessageSerializer, message_reading_context
+        from .api.outcome_serializers import OutcomeSerializer
         from .api.serializers import (
             CitationSerializer,
             ClaimSerializer,
@@ -16,7 +17,7 @@ class PersonasConfig(AppConfig):
             claim_reading_context,
             persona_reading_context,
         )
-        from .models import AssumptionCheck, Citation, Claim, Message, Persona
+        from .models import AssumptionCheck, Citation, Claim, Message, Outcome, Persona
 
         # `context` loads what the detail endpoints show (claims' strength, a message's current revision);
         # `parents` are the objects whose representation embeds this one, recorded again when it changes.
@@ -34,6 +35,9 @@ class PersonasConfig(AppConfig):
                            prepare=lambda qs: qs.select_related("answered_by", "revision__message").prefetch_related(
                                "claims", "highlights"),
                            parents=lambda check: [check.revision.message])
+        # Outcomes reach CRMs like everything else; exercises are never synced (their truth must stay unseen).
+        register_sync_type("outcome", model=Outcome, serializer=OutcomeSerializer, prepare=lambda qs: (
+            qs.select_related("message", "revision", "recorded_by").prefetch_related("revision__checks")))
         register_webhook_events("persona.published", "persona.needs_review", "message.approved")
 
         from . import receivers  # noqa: F401  (connects the receivers of interviews' evidence events)

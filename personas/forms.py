@@ -1,16 +1,18 @@
 """Web forms for personas, claims, citations, the evidence policy and messages with their assumption check."""
 
 from django import forms
+from django.core import signing
 
 from empathy_site.tenancy.context import require_org_id
 from empathy_site.tenancy.models import User
 from interviews.forms import AttributesField, ServiceModelForm
 from interviews.models import Highlight
 
-from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Persona
+from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Outcome, Persona
 from .models.personas import AVATAR_PALETTE
 from .selectors import targetable_personas
-from .services import CheckAnswers
+from .services import CheckAnswers, Metric
+from .services.outcomes import CSV_COLUMNS
 
 
 class PersonaForm(ServiceModelForm):
@@ -37,8 +39,12 @@ class CitationForm(forms.Form):
 class EvidencePolicyForm(ServiceModelForm):
     class Meta:
         model = EvidencePolicy
-        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute"]
+        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute",
+                  "records_visible_to_all", "instruction_experiment", "exercise_names_visible"]
         labels = {
+            "records_visible_to_all": "Every member sees everyone's calibration record (off: each their own; admins all)",
+            "instruction_experiment": "Run the perspective instruction as an experiment (shown on a random half of checks)",
+            "exercise_names_visible": "Name people in the exercises' team view",
             "min_citations": "Supporting citations per claim",
             "min_participants": "Different participants per claim",
             "max_evidence_age_months": "Oldest evidence that still counts (months)",
@@ -48,6 +54,20 @@ class EvidencePolicyForm(ServiceModelForm):
 
 
 SCALE = [(n, str(n)) for n in range(1, 6)]
+INSTRUCTION_SALT = "personas.perspective-instruction"
+
+
+def instruction_token(shown: bool) -> str:
+    """What the form showed, signed, so the check records the assignment the writer actually saw."""
+    return signing.dumps({"shown": bool(shown)}, salt=INSTRUCTION_SALT)
+
+
+def instruction_shown_in(token: str) -> bool:
+    """A form that did not come from this page (or was tampered with) vouches for nothing: not shown."""
+    try:
+        return bool(signing.loads(token or "", salt=INSTRUCTION_SALT).get("shown"))
+    except (signing.BadSignature, AttributeError):
+        return False
 
 
 class MessageMetaForm(forms.Form):
@@ -65,6 +85,9 @@ class MessageRevisionForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 7}), label="Message", max_length=20000)
     basis = forms.ChoiceField(choices=AssumptionCheck.Basis.choices, widget=forms.RadioSelect,
                               label="What does this message rest on?")
+    stakeholder = forms.ChoiceField(choices=[("", "—"), *AssumptionCheck.Stakeholder.choices], required=False,
+                                    label="Whose constraint?")
+    instruction_token = forms.CharField(widget=forms.HiddenInput, required=False)
     claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none(), to_field_name="public_id", required=False,
                                             widget=forms.CheckboxSelectMultiple, label="Persona claims it rests on")
     highlights = forms.ModelMultipleChoiceField(queryset=Highlight.objects.none(), to_field_name="public_id",
@@ -89,6 +112,7 @@ class MessageRevisionForm(forms.Form):
         return CheckAnswers(
             basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
             predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
+            stakeholder=data["stakeholder"], instruction_shown=instruction_shown_in(data["instruction_token"]),
             claims=list(data["claims"]), highlights=list(data["highlights"]),
         )
 
@@ -130,3 +154,28 @@ class ReviewCommentForm(forms.Form):
 class FourEyesForm(forms.Form):
     four_eyes_review = forms.BooleanField(required=False, label="Four-eyes review of messages",
                                           help_text="The approver of a message must be someone other than its author.")
+class OutcomeForm(forms.Form):
+    observed_reaction = forms.TypedChoiceField(choices=SCALE, coerce=int, widget=forms.RadioSelect,
+                                               label="How did customers react?")
+    revision = forms.TypedChoiceField(coerce=int, label="Revision", choices=())
+    metric_name = forms.CharField(max_length=100, required=False, label="Metric (optional)",
+                                  widget=forms.TextInput(attrs={"placeholder": "e.g. click-through rate"}))
+    metric_value = forms.FloatField(required=False, label="Value")
+    metric_baseline = forms.FloatField(required=False, label="Baseline")
+    metric_sample_size = forms.IntegerField(required=False, min_value=1, label="Sample size")
+    metric_source = forms.ChoiceField(choices=[("", "—"), *Outcome.Source.choices], required=False, label="Source")
+
+    def __init__(self, *args, revision_count: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["revision"].choices = [(n, f"#{n}{' (current)' if n == revision_count else ''}")
+                                           for n in range(revision_count, 0, -1)]
+        self.fields["revision"].initial = revision_count
+
+    def metric(self) -> Metric:
+        data = self.cleaned_data
+        return Metric(name=data["metric_name"], value=data["metric_value"], baseline=data["metric_baseline"],
+                      sample_size=data["metric_sample_size"], source=data["metric_source"])
+
+
+class OutcomeImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns: " + ", ".join(CSV_COLUMNS) + ". One row per message.")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import claims, insights, messages, personas, policy
+from .views import claims, exercises, insights, messages, personas, policy
 
 urlpatterns = [
     path("personas/", personas.PersonaGalleryView.as_view(), name="persona_gallery"),
@@ -33,4 +33,8 @@ urlpatterns = [
     path("messages/<uuid:message_id>/review-comments/", messages.MessageReviewCommentView.as_view(),
          name="message_review_comment"),
     path("settings/four-eyes/", policy.FourEyesView.as_view(), name="four_eyes"),
+    path("messages/<uuid:message_id>/outcomes/", messages.MessageOutcomeCreateView.as_view(), name="message_outcome_create"),
+    path("exercises/", exercises.ExerciseListView.as_view(), name="exercise_list"),
+    path("exercises/<uuid:exercise_id>/", exercises.ExerciseTakeView.as_view(), name="exercise_take"),
+    path("messages/outcomes/import/", messages.OutcomeImportView.as_view(), name="outcome_import"),
 ]

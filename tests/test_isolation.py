@@ -26,6 +26,8 @@ ORG_WIDE_ROUTES = {
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
     "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "mention_candidates", "four_eyes",
     "notification_settings",
+    "privacy_settings", "retention_run", "webhooks", "exercise-score", "calibration", "outcome_import",
+    "exercise_list", "exercise_create",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -82,6 +84,10 @@ def b_objects(org_b, charlie):
                 check=persona_services.CheckAnswers(basis="preference", own_taste=3, predicted_reaction=3),
             ),
         )
+        objects["outcome"] = persona_services.outcome_record(message=objects["message"], observed_reaction=2)
+        ParticipantFactory(attributes={"role": "buyer"})
+        objects["exercise"] = persona_services.exercise_create(title="B exercise", questions=[
+            persona_services.QuestionSpec(kind="share", tag=objects["tag"], segment="buyer")])
         from empathy_site.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
         endpoint = WebhookEndpoint.objects.create(organization=org_b, url="https://example.com/hook", events=["highlight.created"],
@@ -132,6 +138,8 @@ KWARG_OBJECTS = {
     "comment_id": "comment",
     "memo_id": "memo",
     "notification_id": "notification",
+    "outcome_id": "outcome",
+    "exercise_id": "exercise",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {
@@ -139,6 +147,7 @@ API_BASENAMES = {
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
     "comment": "comment", "memo": "memo", "invitation": "invitation",
     "assignment": "assignment", "reconciliation": "reconciliation",
+    "exercise": "exercise",
 }
 
 

@@ -19,7 +19,7 @@ class AssumptionCheckSerializer(serializers.ModelSerializer):
     class Meta:
         model = AssumptionCheck
         fields = [
-            "id", "message", "revision", "basis", "claims", "highlights", "own_taste", "predicted_reaction", "predicted_customer_words",
+            "id", "message", "revision", "basis", "stakeholder", "instruction_shown", "claims", "highlights", "own_taste", "predicted_reaction", "predicted_customer_words",
             "rationale", "grounding", "evidence_voices", "projection_risk", "answered_by", "created_at", "recomputed_at",
         ]
         read_only_fields = fields
@@ -89,6 +89,12 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class CheckInputSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(choices=AssumptionCheck.Basis.choices)
+    stakeholder = serializers.ChoiceField(
+        choices=AssumptionCheck.Stakeholder.choices, required=False, allow_blank=True, default="",
+        help_text="Whose constraint it is; required when basis is stakeholder, empty otherwise.")
+    instruction_shown = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Whether your form showed the perspective instruction (set aside your own preferences).")
     claims = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=100)
     highlights = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=100)
     own_taste = serializers.IntegerField(min_value=1, max_value=5, help_text="Would you, personally, find this compelling? 1-5")

@@ -1,6 +1,6 @@
 """API views for messages: every write of the words or targets carries an assumption check."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from empathy_site.api.errors import error_response
 from empathy_site.api.schema import results_of
 from empathy_site.model_update import UNCHANGED
 from empathy_site.sync.representation import represent_one
-from empathy_site.tenancy.lookups import resolve_many
+from empathy_site.tenancy.lookups import resolve_many, resolve_one
 from empathy_site.tenancy.roles import Perm, role_allows
 from interviews.models import Highlight
 
@@ -25,12 +25,14 @@ from .message_serializers import (
     message_reading_context,
     revisions_for_reading,
 )
+from .outcome_serializers import OutcomeCreateSerializer, OutcomeSerializer, outcomes_for_reading
 
 
 def _check_answers(data) -> services.CheckAnswers:
     return services.CheckAnswers(
         basis=data["basis"], own_taste=data["own_taste"], predicted_reaction=data["predicted_reaction"],
         predicted_customer_words=data["predicted_customer_words"], rationale=data["rationale"],
+        stakeholder=data["stakeholder"], instruction_shown=data["instruction_shown"],
         claims=resolve_many(Claim, data["claims"], field="claims"), highlights=resolve_many(Highlight, data["highlights"], field="highlights"),
     )
 
@@ -126,3 +128,26 @@ class MessageViewSet(TenantModelViewSet):
         except services.SelfApprovalRefused as error:
             return error_response("self_approval", " ".join(error.messages))
         return self._respond(message)
+
+    @extend_schema(methods=["GET"], responses=results_of(OutcomeSerializer, "OutcomeList"))
+    @extend_schema(methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def outcomes(self, request, *args, **kwargs):
+        """What customers did with the message: observed reaction 1-5 against the check's prediction."""
+        message = self.get_object()
+        if request.method == "POST":
+            serializer = OutcomeCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            metric = services.Metric(**data["metric"]) if data["metric"] else None
+            outcome = services.outcome_record(message=message, observed_reaction=data["observed_reaction"],
+                                              revision_number=data["revision"], metric=metric, by=self.actor)
+            return Response(OutcomeSerializer(outcomes_for_reading().get(pk=outcome.pk)).data, status=status.HTTP_201_CREATED)
+        outcomes = outcomes_for_reading().filter(message=message).order_by("-created_at", "-id")
+        return Response({"results": OutcomeSerializer(outcomes, many=True).data, "next": None})
+
+    @extend_schema(responses=OutcomeSerializer, parameters=[OpenApiParameter("outcome_id", str, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["get"], url_path=r"outcomes/(?P<outcome_id>[0-9a-f-]{36})")
+    def outcome(self, request, *args, outcome_id=None, **kwargs):
+        message = self.get_object()
+        return Response(OutcomeSerializer(resolve_one(outcomes_for_reading().filter(message=message), outcome_id)).data)

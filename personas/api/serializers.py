@@ -151,6 +151,7 @@ class PersonaVersionSerializer(serializers.ModelSerializer):
 class EvidencePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = EvidencePolicy
-        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute", "updated_at"]
+        fields = ["min_citations", "min_participants", "max_evidence_age_months", "segment_attribute",
+                  "records_visible_to_all", "instruction_experiment", "exercise_names_visible", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {"updated_at": {"allow_null": True}}

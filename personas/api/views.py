@@ -194,7 +194,10 @@ class EvidencePolicyView(OrgAPIView):
         policy = services.evidence_policy_update(
             min_citations=data.get("min_citations", UNCHANGED), min_participants=data.get("min_participants", UNCHANGED),
             max_evidence_age_months=data.get("max_evidence_age_months", UNCHANGED),
-            segment_attribute=data.get("segment_attribute", UNCHANGED), by=self.actor,
+            segment_attribute=data.get("segment_attribute", UNCHANGED),
+            records_visible_to_all=data.get("records_visible_to_all", UNCHANGED),
+            instruction_experiment=data.get("instruction_experiment", UNCHANGED),
+            exercise_names_visible=data.get("exercise_names_visible", UNCHANGED), by=self.actor,
         )
         return Response(EvidencePolicySerializer(policy).data)
 

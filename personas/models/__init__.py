@@ -9,9 +9,11 @@ from .messages import (
     MessageRevision,
     RevisionPersona,
 )
+from .outcomes import Exercise, ExerciseAnswer, ExerciseEvidence, ExerciseQuestion, Outcome
 from .personas import Citation, Claim, EvidencePolicy, Persona, PersonaVersion
 
 __all__ = [
-    "AssumptionCheck", "CheckClaim", "CheckHighlight", "Citation", "Claim", "EvidencePolicy", "Message",
-    "MessageReview", "MessageRevision", "Persona", "PersonaVersion", "RevisionPersona",
+    "AssumptionCheck", "CheckClaim", "CheckHighlight", "Citation", "Claim", "EvidencePolicy", "Exercise",
+    "ExerciseAnswer", "ExerciseEvidence", "ExerciseQuestion", "Message", "MessageReview", "MessageRevision",
+    "Outcome", "Persona", "PersonaVersion", "RevisionPersona",
 ]

@@ -123,10 +123,25 @@ class AssumptionCheck(TenantModel):
         PREFERENCE = "preference", "Team preference"
         MIX = "mix", "A mix of both"
         HYPOTHESIS = "hypothesis", "An untested hypothesis"
+        # A business constraint is neither customer insight nor taste; naming it keeps both records honest.
+        STAKEHOLDER = "stakeholder", "A business or stakeholder constraint"
+
+    class Stakeholder(models.TextChoices):
+        FINANCE = "finance", "Finance"
+        ENGINEERING = "engineering", "Engineering"
+        LEGAL = "legal", "Legal"
+        BRAND = "brand", "Brand"
+        SALES = "sales", "Sales"
+        OTHER = "other", "Other"
 
     # One per revision (constraint below, led by the org, as every unique key is).
     revision = models.ForeignKey(MessageRevision, on_delete=models.CASCADE, related_name="checks")
     basis = models.CharField(max_length=12, choices=Basis.choices)
+    # Whose constraint, when basis is stakeholder; empty otherwise (constraint below).
+    stakeholder = models.CharField(max_length=12, choices=Stakeholder.choices, blank=True, default="")
+    # Whether the form showed the perspective instruction ("set aside your own preferences"): always on, or
+    # assigned at random to half the checks when the organisation runs the experiment.
+    instruction_shown = models.BooleanField(default=False)
     claims = models.ManyToManyField(Claim, through="CheckClaim", related_name="+")
     highlights = models.ManyToManyField(Highlight, through="CheckHighlight", related_name="+")
     # "Would you, personally, find this compelling?" 1..5
@@ -150,7 +165,13 @@ class AssumptionCheck(TenantModel):
             models.UniqueConstraint(fields=["organization", "revision"], name="check_one_per_revision"),
             models.CheckConstraint(condition=Q(own_taste__gte=1, own_taste__lte=5), name="check_taste_1_to_5"),
             models.CheckConstraint(condition=Q(predicted_reaction__gte=1, predicted_reaction__lte=5), name="check_prediction_1_to_5"),
-            models.CheckConstraint(condition=Q(basis__in=["insight", "preference", "mix", "hypothesis"]), name="check_basis_valid"),
+            models.CheckConstraint(condition=Q(basis__in=["insight", "preference", "mix", "hypothesis", "stakeholder"]),
+                                   name="check_basis_valid"),
+            models.CheckConstraint(
+                condition=(Q(basis="stakeholder") & Q(stakeholder__in=["finance", "engineering", "legal", "brand", "sales", "other"]))
+                | (~Q(basis="stakeholder") & Q(stakeholder="")),
+                name="check_stakeholder_with_basis",
+            ),
         ]
 
 

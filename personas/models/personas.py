@@ -43,6 +43,13 @@ class EvidencePolicy(TenantModel):
     segment_attribute = models.CharField(max_length=60, default="role")
     # Four-eyes review of messages: the approver must be someone other than the message's author.
     four_eyes_review = models.BooleanField(default=True)
+    # Learning from outcomes and exercises. Marketers see their own record; this lets every member see
+    # everyone's (admins always do).
+    records_visible_to_all = models.BooleanField(default=False)
+    # Show the perspective instruction on a random half of checks (off: on every check), to measure its effect.
+    instruction_experiment = models.BooleanField(default=False)
+    # The exercises' team view names people only when this is on.
+    exercise_names_visible = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -1,5 +1,17 @@
 """Reads for personas and messages; import from here."""
 
+from .calibration import (
+    calibration_overview,
+    calibration_record,
+    exercise_reveals,
+    exercise_score,
+    exercise_team_distribution,
+    instruction_assignment,
+    instruction_experiment,
+    message_outcomes,
+    mirror_sentence,
+    others_records_visible,
+)
 from .messages import (
     author_track_record,
     basis_dashboard,

@@ -105,7 +105,7 @@ def evidence_voices(*, claim_ids, highlight_ids) -> int:
 def grounding_of(*, basis: str, voices: int, own_taste: int) -> tuple[str, bool]:
     """(grounding, projection risk) from the answers and the evidence that exists now."""
     policy = evidence_policy()
-    if basis in (BASES.PREFERENCE, BASES.HYPOTHESIS) or voices == 0:
+    if basis in (BASES.PREFERENCE, BASES.HYPOTHESIS, BASES.STAKEHOLDER) or voices == 0:
         grounding = Grounding.UNGROUNDED
     elif basis == BASES.INSIGHT and voices >= policy.min_participants:
         grounding = Grounding.GROUNDED
@@ -182,12 +182,17 @@ def basis_dashboard() -> dict:
     for gap in gaps:
         gap["gap"] = round((gap["taste"] or 0) - (gap["prediction"] or 0), 2)
         gap["author"] = names.get(gap["answered_by__email"], gap["answered_by__email"])
+    stakeholder_labels = dict(AssumptionCheck.Stakeholder.choices)
+    by_stakeholder = [
+        {"stakeholder": stakeholder_labels.get(row["stakeholder"], row["stakeholder"]), "n": row["n"]}
+        for row in checks.filter(basis=BASES.STAKEHOLDER).values("stakeholder").annotate(n=Count("id")).order_by("-n", "stakeholder")
+    ]
     waiting = messages_waiting_for_evidence(limit=20)
     totals = checks.aggregate(total=Count("id"), **{b: Count("id", filter=Q(basis=b)) for b in BASES.values},
                               risky=Count("id", filter=Q(projection_risk=True)))
     return {
         "by_month": by_month, "by_channel": by_channel, "by_persona": by_persona, "by_author": by_author,
-        "gaps": gaps, "waiting": waiting, "totals": totals, "bases": BASES.choices,
+        "gaps": gaps, "waiting": waiting, "totals": totals, "by_stakeholder": by_stakeholder, "bases": BASES.choices,
         "channel_labels": dict(Message.Channel.choices),
     }
 

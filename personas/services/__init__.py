@@ -1,5 +1,6 @@
 """Writes for personas and messages; import from here."""
 
+from .exercises import QuestionSpec, exercise_answer, exercise_create
 from .messages import (
     CheckAnswers,
     SelfApprovalRefused,
@@ -12,6 +13,7 @@ from .messages import (
     message_update,
     messages_recompute,
 )
+from .outcomes import Metric, outcome_record, outcome_rows_from_csv, outcomes_import
 from .personas import (
     PolicyNotMet,
     citation_create,

@@ -50,6 +50,10 @@ class CheckAnswers:
     predicted_reaction: int
     predicted_customer_words: str = ""
     rationale: str = ""
+    # Whose constraint it is, when basis is stakeholder (finance, engineering, legal, brand, sales, other).
+    stakeholder: str = ""
+    # Whether the writer saw the perspective instruction on the form that asked these questions.
+    instruction_shown: bool = False
     claims: list = field(default_factory=list)
     highlights: list = field(default_factory=list)
 
@@ -57,7 +61,14 @@ class CheckAnswers:
 def _validate_check(answers: CheckAnswers, targets: list[Persona]) -> None:
     errors = {}
     if answers.basis not in AssumptionCheck.Basis.values:
-        errors["basis"] = "Say what the message rests on: insight, preference, mix or hypothesis."
+        errors["basis"] = "Say what the message rests on: insight, preference, mix, hypothesis or stakeholder."
+    if answers.basis == AssumptionCheck.Basis.STAKEHOLDER:
+        if answers.stakeholder not in AssumptionCheck.Stakeholder.values:
+            errors["stakeholder"] = f"Say whose constraint it is: {', '.join(AssumptionCheck.Stakeholder.values)}."
+    elif answers.stakeholder:
+        errors["stakeholder"] = "Name a stakeholder only when the message rests on a stakeholder constraint."
+    if not isinstance(answers.instruction_shown, bool):
+        errors["instruction_shown"] = "Say true or false."
     for name in ("own_taste", "predicted_reaction"):
         value = getattr(answers, name)
         if not isinstance(value, int) or not 1 <= value <= 5:
@@ -116,6 +127,7 @@ def _write_revision(message: Message, body: str, targets: list[Persona], answers
         organization_id=message.organization_id, revision=revision, basis=answers.basis,
         own_taste=answers.own_taste, predicted_reaction=answers.predicted_reaction,
         predicted_customer_words=answers.predicted_customer_words or "", rationale=answers.rationale or "",
+        stakeholder=answers.stakeholder or "", instruction_shown=answers.instruction_shown,
         grounding=grounding, evidence_voices=voices, projection_risk=risk, answered_by=by,
     )
     CheckClaim.objects.bulk_create(

@@ -22,7 +22,8 @@ from ..models.personas import AVATAR_COLOURS
 from .messages import messages_recompute
 
 # What the update services may change (model_update refuses any other name).
-POLICY_FIELDS = ("min_citations", "min_participants", "max_evidence_age_months", "segment_attribute")
+POLICY_FIELDS = ("min_citations", "min_participants", "max_evidence_age_months", "segment_attribute",
+                 "records_visible_to_all", "instruction_experiment", "exercise_names_visible")
 PERSONA_FIELDS = ("name", "summary", "segment", "owner", "avatar_colour")
 CLAIM_FIELDS = ("kind", "statement", "order")
 
@@ -56,6 +57,9 @@ def evidence_policy_update(
     min_participants: int = UNCHANGED,
     max_evidence_age_months: int | None = UNCHANGED,
     segment_attribute: str = UNCHANGED,
+    records_visible_to_all: bool = UNCHANGED,
+    instruction_experiment: bool = UNCHANGED,
+    exercise_names_visible: bool = UNCHANGED,
     by: User | None = None,
 ) -> EvidencePolicy:
     """Change the fields given (the others keep their value); re-check published personas and messages.
@@ -65,6 +69,8 @@ def evidence_policy_update(
     model_update(policy, fields=POLICY_FIELDS, data={
         "min_citations": min_citations, "min_participants": min_participants,
         "max_evidence_age_months": max_evidence_age_months, "segment_attribute": segment_attribute,
+        "records_visible_to_all": records_visible_to_all, "instruction_experiment": instruction_experiment,
+        "exercise_names_visible": exercise_names_visible,
     })
     if not policy.min_citations or policy.min_citations < 1 or not policy.min_participants or policy.min_participants < 1:
         raise ValidationError("A claim needs at least one citation from at least one participant.")

@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView, csv_download
 
 from .. import selectors
@@ -12,7 +13,12 @@ _NONE_LABEL = {"by_month": "(none)", "by_channel": "(none)", "by_persona": "(non
 
 class InsightsView(OrgView):
     def get(self, request):
-        return render(request, "personas/messages/insights.html", {"dash": selectors.basis_dashboard()})
+        names_visible = selectors.others_records_visible(is_admin=self.can(Perm.MANAGE_ORG))
+        return render(request, "personas/messages/insights.html", {
+            "dash": selectors.basis_dashboard(), "experiment": selectors.instruction_experiment(),
+            "calibration": selectors.calibration_overview(names_visible=names_visible, viewer=request.user),
+            "names_visible": names_visible, "can_write": self.can(Perm.MESSAGES),
+        })
 
 
 class InsightsCsvView(OrgView):

@@ -16,13 +16,33 @@ from empathy_site.tenancy.web import OrgView, ServiceFormView
 from interviews.selectors import search_highlights
 
 from .. import selectors, services
-from ..forms import ApproveForm, MessageCreateForm, MessageReviseForm, RequestReviewForm, ReviewCommentForm
+from ..forms import (
+    ApproveForm,
+    MessageCreateForm,
+    MessageReviseForm,
+    OutcomeForm,
+    OutcomeImportForm,
+    RequestReviewForm,
+    ReviewCommentForm,
+    instruction_shown_in,
+    instruction_token,
+)
 from ..models import Message, Persona
 
 
 def _write_context(request, form, *, targets=None, message=None, meta_form=None):
     targets = targets if targets is not None else []
+    # The assignment is made once, when the form is first shown; shown again with errors it keeps it.
+    if form.is_bound:
+        token = form["instruction_token"].value() or ""
+        shown = instruction_shown_in(token)
+    else:
+        shown = selectors.instruction_assignment()
+        token = instruction_token(shown)
+        form.initial["instruction_token"] = token
+        form.fields["instruction_token"].initial = token
     return {
+        "mirror": selectors.mirror_sentence(user=request.user), "instruction_shown": shown, "instruction_token": token,
         "form": form, "meta_form": meta_form, "message": message,
         "track_record": selectors.author_track_record(user=request.user),
         "evidence": selectors.relevant_evidence(personas=targets),
@@ -134,7 +154,7 @@ class HighlightPickerView(OrgView):
 
 
 class MessageDetailView(OrgView):
-    def get(self, request, message_id):
+    def get(self, request, message_id, outcome_form=None, status=200):
         message = resolve_one(Message.objects.select_related("author", "approved_by"), message_id)
         revisions = selectors.message_revisions(message=message)
         compare = None
@@ -150,12 +170,60 @@ class MessageDetailView(OrgView):
         return render(request, "personas/messages/detail.html", {
             "message": message, "revisions": revisions, "current": revisions[0] if revisions else None,
             "compare": compare, "approve_form": ApproveForm(), "can_write": self.can(Perm.MESSAGES),
-            "is_admin": self.can(Perm.MANAGE_ORG),
+            "is_admin": self.can(Perm.MANAGE_ORG), "outcomes": selectors.message_outcomes(message=message),
             "reviews": selectors.message_review_history(message=message),
             "four_eyes": selectors.evidence_policy().four_eyes_review,
             "request_review_form": RequestReviewForm(),
             "review_comment_form": ReviewCommentForm(),
-        })
+            "outcome_form": outcome_form or OutcomeForm(revision_count=message.revision_count),
+        }, status=status)
+
+
+class MessageOutcomeCreateView(ServiceFormView):
+    """What customers did with the message; the form sits on the message page."""
+
+    read_permission = write_permission = Perm.MESSAGES
+    form_class = OutcomeForm
+    http_method_names = ["post"]
+
+    def form_kwargs(self, message_id):
+        return {"revision_count": resolve_one(Message, message_id).revision_count}
+
+    def get(self, request, message_id, form=None, status=200):
+        return MessageDetailView.get(self, request, message_id, outcome_form=form, status=status)
+
+    def perform(self, form, message_id):
+        return services.outcome_record(message=resolve_one(Message, message_id), observed_reaction=form.cleaned_data[
+            "observed_reaction"], revision_number=form.cleaned_data["revision"], metric=form.metric(), by=self.request.user)
+
+    def success_message(self, outcome) -> str:
+        return f"Outcome recorded for revision {outcome.revision.number}."
+
+    def success_url(self, outcome, message_id) -> str:
+        return reverse("message_detail", args=[self.organization.slug, message_id]) + "#outcomes"
+
+
+class OutcomeImportView(OrgView):
+    """CSV of outcomes, one row per message; all rows or none, every wrong row named."""
+
+    read_permission = write_permission = Perm.MESSAGES
+
+    def get(self, request, form=None, problems=(), status=200):
+        return render(request, "personas/messages/outcome_import.html", {
+            "form": form or OutcomeImportForm(), "problems": problems, "columns": services.outcomes.CSV_COLUMNS,
+        }, status=status)
+
+    def post(self, request):
+        form = OutcomeImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        try:
+            rows = services.outcome_rows_from_csv(form.cleaned_data["file"].read(services.outcomes.MAX_IMPORT_BYTES + 1))
+            imported = services.outcomes_import(rows=rows, by=request.user)
+        except ValidationError as error:
+            return self.get(request, form=form, problems=error.messages, status=400)
+        flash.success(request, f"Imported {len(imported)} outcome{'s' if len(imported) != 1 else ''}.")
+        return redirect("message_insights", org_slug=self.organization.slug)
 
 
 class MessageApproveView(OrgView):

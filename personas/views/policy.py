@@ -29,7 +29,8 @@ class EvidencePolicyView(ServiceFormView):
         return services.evidence_policy_update(
             min_citations=data["min_citations"], min_participants=data["min_participants"],
             max_evidence_age_months=data["max_evidence_age_months"], segment_attribute=data["segment_attribute"],
-            by=self.request.user,
+            records_visible_to_all=data["records_visible_to_all"], instruction_experiment=data["instruction_experiment"],
+            exercise_names_visible=data["exercise_names_visible"], by=self.request.user,
         )
 
     def success_message(self, policy) -> str:

@@ -27,9 +27,10 @@ def a_set_of_everything(org, n: int) -> None:
         persona = persona_services.persona_create(name=f"Ops lead {n}")
         claim = persona_services.claim_create(persona=persona, kind="goal", statement=f"Wants onboarding in {n} days")
         persona_services.citation_create(claim=claim, highlight=highlight)
-        persona_services.message_create(
+        message = persona_services.message_create(
             title=f"Days, not weeks {n}", channel="email", body="Onboard in days.", target_personas=[persona],
             check=persona_services.CheckAnswers(basis="insight", own_taste=3, predicted_reaction=4, claims=[claim]))
+        persona_services.outcome_record(message=message, observed_reaction=3)
         services.participant_update(participant=person, name=f"Pat Doe {n}")
         services.study_delete(study=services.study_create(name=f"Abandoned {n}"))
 

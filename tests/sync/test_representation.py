@@ -55,8 +55,11 @@ def one_of_each(org) -> dict:
             title="Days, not weeks", channel="email", body="Onboard in days.", target_personas=[persona],
             check=persona_services.CheckAnswers(basis="insight", own_taste=3, predicted_reaction=4, claims=[claim]))
         check = AssumptionCheck.objects.get(revision__message=message)
+        outcome = persona_services.outcome_record(
+            message=message, observed_reaction=2, metric=persona_services.Metric(name="reply rate", value=0.04, source="ab_test"))
     return {"participant": person, "study": study, "interview": interview, "tag": tag, "highlight": highlight,
-            "persona": persona, "claim": claim, "citation": citation, "message": message, "assumption_check": check}
+            "persona": persona, "claim": claim, "citation": citation, "message": message, "assumption_check": check,
+            "outcome": outcome}
 
 
 PLURAL = {"participant": "participants", "study": "studies", "interview": "interviews", "tag": "tags",
@@ -71,13 +74,17 @@ def rest_detail(api, object_type, instance) -> dict:
         response = api.get(f"/api/v1/messages/{message.public_id}/")
         assert response.status_code == 200
         return response.json()["current_revision"]["assumption_check"]
+    if object_type == "outcome":
+        response = api.get(f"/api/v1/messages/{instance.message.public_id}/outcomes/{instance.public_id}/")
+        assert response.status_code == 200
+        return response.json()
     response = api.get(f"/api/v1/{PLURAL[object_type]}/{instance.public_id}/")
     assert response.status_code == 200
     return response.json()
 
 
 def test_every_syncable_type_has_a_rest_reading_here():
-    assert set(sync_types()) == set(PLURAL) | {"assumption_check"}
+    assert set(sync_types()) == set(PLURAL) | {"assumption_check", "outcome"}
 
 
 @pytest.mark.parametrize("object_type", sorted(sync_types()))
@@ -208,6 +215,9 @@ def _write_every_type(org, objects):
         check = objects["assumption_check"]
         check.rationale = "They said so."
         check.save()
+        outcome = objects["outcome"]
+        outcome.metric_sample_size = 1200  # no service edits an outcome; a change by hand still must be told
+        outcome.save()
         # Citations are never edited (delete and cite again): a note changed by hand still must be told.
         citation = objects["citation"]
         citation.note = "see minute 3"
