@@ -47,11 +47,15 @@ DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u PYTHONDONTWRITEBYTECODE DEBUG=tru
 DEV_DB_READY := var/.dev-db-ready
 DEV_DB_INPUTS := $(wildcard */migrations/*.py */*/migrations/*.py) $(wildcard */management/commands/seed_demo.py */*/management/commands/seed_demo.py)
 
+# Django's autoreloader is a parent process that starts Python and Django a second time only to
+# restart the server child when code changes (exit status 3): the loop in `run` is that parent,
+# without the second start-up. System checks run in migrate, make test and CI, not on each start.
 run: venv
 	@test -f var/db.sqlite3 || rm -f $(DEV_DB_READY)
 	@$(MAKE) --no-print-directory $(DEV_DB_READY)
 	@echo "Serving http://127.0.0.1:$(PORT)/ (demo logins: admin@, researcher@, marketer@, viewer@demo.example; password demo-pass-2026)"
-	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@while :; do $(DEV_ENV) RUN_MAIN=true $(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT); \
+	  status=$$?; [ $$status = 3 ] || exit $$status; done
 
 # Migrate and seed only when a migration or the demo data changed (or the database is new).
 $(DEV_DB_READY): $(DEV_DB_INPUTS)
