@@ -14,6 +14,9 @@ from personas.models import Claim, Message, Persona
 
 COMMENT_TARGETS = ("highlight", "claim", "persona", "message", "interview")
 MEMO_TARGETS = ("interview", "tag", "study")
+# As choices, for forms, serializers and the OpenAPI enums (settings ENUM_NAME_OVERRIDES).
+COMMENT_TARGET_CHOICES = [(name, name) for name in COMMENT_TARGETS]
+MEMO_TARGET_CHOICES = [(name, name) for name in MEMO_TARGETS]
 
 
 def _exactly_one(names) -> Q:

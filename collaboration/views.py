@@ -11,7 +11,7 @@ from empathy_site.tenancy.web import OrgView
 from interviews.models import Highlight
 from personas.models import Claim
 
-from . import selectors, services
+from . import services
 from .models import COMMENT_TARGETS, MEMO_TARGETS, Comment, Memo
 from .targets import target_model
 
@@ -102,14 +102,6 @@ class MemoDeleteView(OrgView):
         services.memo_delete(memo=memo, by=request.user)
         flash.success(request, "Memo deleted.")
         return _back(request) if request.POST.get("next") else redirect(target_page)
-
-
-class MentionCandidatesView(OrgView):
-    """The members to pick from when mentioning (`?q=` filters by email or name)."""
-
-    def get(self, request):
-        return render(request, "collaboration/_mention_candidates.html",
-                      {"members": selectors.mention_candidates(query=request.GET.get("q", ""))})
 
 
 class HighlightDiscussionView(OrgView):

@@ -24,7 +24,7 @@ ORG_WIDE_ROUTES = {
     "dashboard", "members", "api_keys", "audit_log", "codebook", "tag_styles", "evidence_search", "patterns",
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
-    "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "mention_candidates", "four_eyes",
+    "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "four_eyes",
     "notification_settings",
     "privacy_settings", "retention_run", "webhooks", "exercise-score", "calibration", "outcome_import",
     "exercise_list", "exercise_create",

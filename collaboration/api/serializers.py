@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import COMMENT_TARGETS, MEMO_TARGETS, Comment, Memo
+from ..models import COMMENT_TARGET_CHOICES, MEMO_TARGET_CHOICES, Comment, Memo
 
 
 class _Targeted(serializers.ModelSerializer):
@@ -16,7 +16,7 @@ class _Targeted(serializers.ModelSerializer):
 
 
 class CommentSerializer(_Targeted):
-    target_type = serializers.ChoiceField(choices=COMMENT_TARGETS, read_only=True)
+    target_type = serializers.ChoiceField(choices=COMMENT_TARGET_CHOICES, read_only=True)
     parent = serializers.UUIDField(source="parent.public_id", read_only=True, allow_null=True)
     mentions = serializers.ListField(child=serializers.UUIDField(), read_only=True,
                                      help_text="The members the body mentions as @email.")
@@ -34,7 +34,7 @@ class CommentSerializer(_Targeted):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    target_type = serializers.ChoiceField(choices=COMMENT_TARGETS)
+    target_type = serializers.ChoiceField(choices=COMMENT_TARGET_CHOICES)
     target = serializers.UUIDField()
     body = serializers.CharField(max_length=10_000)
     parent = serializers.UUIDField(required=False, allow_null=True, default=None,
@@ -47,7 +47,7 @@ class CommentUpdateSerializer(serializers.Serializer):
 
 
 class MemoSerializer(_Targeted):
-    target_type = serializers.ChoiceField(choices=MEMO_TARGETS, read_only=True)
+    target_type = serializers.ChoiceField(choices=MEMO_TARGET_CHOICES, read_only=True)
 
     class Meta:
         model = Memo
@@ -56,7 +56,7 @@ class MemoSerializer(_Targeted):
 
 
 class MemoCreateSerializer(serializers.Serializer):
-    target_type = serializers.ChoiceField(choices=MEMO_TARGETS)
+    target_type = serializers.ChoiceField(choices=MEMO_TARGET_CHOICES)
     target = serializers.UUIDField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body = serializers.CharField(max_length=10_000)

@@ -1,6 +1,7 @@
 """API for comments and memos."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,7 +11,7 @@ from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
 
 from .. import services
-from ..models import Comment, Memo
+from ..models import COMMENT_TARGETS, MEMO_TARGETS, Comment, Memo
 from ..targets import target_model
 from .serializers import (
     COMMENT_RELATED,
@@ -24,7 +25,16 @@ from .serializers import (
 )
 
 
+def _target_parameters(targets, what):
+    return [
+        OpenApiParameter("target_type", OpenApiTypes.STR, enum=list(targets),
+                         description=f"With target: only the {what} of this object."),
+        OpenApiParameter("target", OpenApiTypes.UUID, description="The object's id (with target_type)."),
+    ]
+
+
 @extend_schema_view(
+    list=extend_schema(parameters=_target_parameters(COMMENT_TARGETS, "comments")),
     create=extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer}),
     partial_update=extend_schema(request=CommentUpdateSerializer, responses=CommentSerializer),
 )
@@ -72,6 +82,7 @@ class CommentViewSet(TenantModelViewSet):
 
 
 @extend_schema_view(
+    list=extend_schema(parameters=_target_parameters(MEMO_TARGETS, "memos")),
     create=extend_schema(request=MemoCreateSerializer, responses={201: MemoSerializer}),
     partial_update=extend_schema(request=MemoUpdateSerializer, responses=MemoSerializer),
 )

@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "InterviewStatusEnum": "interviews.models.transcripts.Interview.Status",
         "PersonaStatusEnum": "personas.models.personas.Persona.Status",
         "MessageStatusEnum": "personas.models.messages.Message.Status",
+        "CommentTargetTypeEnum": "collaboration.models.COMMENT_TARGET_CHOICES",
+        "MemoTargetTypeEnum": "collaboration.models.MEMO_TARGET_CHOICES",
     },
 }
 

@@ -78,6 +78,15 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
             events=[], secret="s" * 40,
         )
         api_key_create(organization=org, name=unbroken("Keyname", 100), scopes=["read"])
+        from collaboration import services as collaboration_services
+
+        researcher = User.objects.get(email="researcher@demo.example")
+        thread = collaboration_services.comment_create(target_type="persona", target=persona, body=NOTE, by=researcher)
+        collaboration_services.comment_create(target_type="persona", target=persona, parent=thread, by=researcher,
+                                              body="@marketer@demo.example " + NOTE)
+        collaboration_services.comment_create(target_type="highlight", target=highlight, body=NOTE, by=researcher)
+        collaboration_services.memo_create(target_type="study", target=study, title=unbroken("Memotitle", 200), body=NOTE,
+                                           by=researcher)
 
     o = f"/o/{DEMO_ORG_SLUG}"
     return [
@@ -114,6 +123,10 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("webhooks", f"{o}/settings/webhooks/"),
         ("webhook", f"{o}/settings/webhooks/{webhook.public_id}/"),
         ("audit", f"{o}/settings/audit/"),
+        ("highlight-discussion", f"{o}/highlights/{highlight.public_id}/discussion/"),
+        ("claim-discussion", f"{o}/claims/{claim.public_id}/discussion/"),
+        ("account", "/accounts/"),
+        ("password-change", "/accounts/password_change/"),
         ("not-found", f"{o}/interviews/00000000-0000-0000-0000-000000000000/"),
     ]
 
@@ -185,7 +198,8 @@ def test_no_page_is_wider_than_the_window(browser, live_server, role):
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context, page = new_page(browser, viewport, errors)
         if role == "admin":
-            problems += walk(page, live_server, [("login", "/accounts/login/")], f"{size}-anonymous")
+            problems += walk(page, live_server, [("login", "/accounts/login/"), ("password-reset", "/accounts/password_reset/")],
+                             f"{size}-anonymous")
         sign_in(page, live_server, f"{role}@demo.example")
         problems += walk(page, live_server, routes, f"{size}-{role}")
         context.close()

@@ -26,7 +26,7 @@ def test_an_admin_invites_by_email_and_the_invited_person_joins(browser, page, l
     sign_in(page, live_server, alice.user.email)
     page.goto(f"{live_server.url}/o/{alice.org.slug}/settings/members/")
     page.get_by_label("Email").fill("newcomer@example.test")
-    page.get_by_label("Role").select_option("researcher")
+    page.get_by_label("Role", exact=True).select_option("researcher")
     navigate(page, page.get_by_role("button", name="Send invitation"))
     assert page.get_by_text("Invitation sent").is_visible()
     row = page.locator('tr[data-invitation="newcomer@example.test"]')
