@@ -25,9 +25,11 @@ ORG_WIDE_ROUTES = {
     "patterns_matrix_csv", "patterns_cooccurrence_csv", "persona_gallery", "evidence_policy", "notifications",
     "message_create", "message_evidence_panel", "message_highlight_picker", "message_insights", "message_insights_csv",
     "privacy_settings", "retention_run", "webhooks", "comment_create", "memo_create", "four_eyes",
-    "notification_settings",
-    "privacy_settings", "retention_run", "webhooks", "exercise-score", "calibration", "outcome_import",
-    "exercise_list", "exercise_create",
+    "notification_settings", "exercise-score", "calibration", "outcome_import", "exercise_list", "exercise_create",
+    # Research exchange: exports of the whole organisation (or of what a query selects).
+    "export-codebook-qdc", "export-project-qdpx", "export-highlights-xlsx", "export-highlights-docx",
+    "export-highlights-csv", "export-highlights-html", "export-codebook-csv", "export-codebook-xlsx",
+    "export-codebook-docx",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -99,6 +101,9 @@ def b_objects(org_b, charlie):
         from empathy_site.sync.models import FailedTask
 
         objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
+        from interop.models import ImportJob
+
+        objects["import_job"] = ImportJob.objects.create(organization=org_b, filename="b.qdc", format="qdc")
         objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
                                                              next_attempt_at=timezone.now())
         from collaboration import services as collaboration_services
@@ -147,7 +152,7 @@ API_BASENAMES = {
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
     "comment": "comment", "memo": "memo", "invitation": "invitation",
     "assignment": "assignment", "reconciliation": "reconciliation",
-    "exercise": "exercise",
+    "exercise": "exercise", "import": "import_job",
 }
 
 

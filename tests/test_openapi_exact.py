@@ -23,6 +23,7 @@ from tests.api_assertions import assert_error
 SCHEMA_URL = "/api/v1/schema/?format=json"
 METHODS = ("get", "post", "put", "patch", "delete")
 UPLOAD = ("post", "/api/v1/interviews/")
+IMPORT = ("post", "/api/v1/imports/")  # a REFI-QDA project or codebook: multipart too
 
 
 @pytest.fixture
@@ -66,6 +67,7 @@ def test_every_request_body_has_one_content_type_json_except_the_upload(openapi)
               if "requestBody" in op}
     assert len(bodies) > 20
     assert bodies.pop(UPLOAD) == ["multipart/form-data"]
+    assert bodies.pop(IMPORT) == ["multipart/form-data"]
     wrong = {key: types for key, types in bodies.items() if types != ["application/json"]}
     assert not wrong, wrong
 

@@ -1,7 +1,7 @@
 """Reads for the interop app; import from here."""
 
 from .imports import import_job_list
-from .project import codebook_codes, project_snapshot
+from .project import codebook_codes, line_label, project_snapshot
 from .research import (
     HighlightRow,
     export_codebook,

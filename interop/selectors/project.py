@@ -56,9 +56,13 @@ def codebook_codes() -> list[refi.Code]:
     return roots
 
 
-def _speaker_name(speaker: SpeakerMapping) -> str:
-    name = speaker.participant.pseudonym if speaker.participant_id else speaker.display_label
+def line_label(name: str) -> str:
+    """A speaker's name as the plain text writes it before the colon."""
     return " ".join(name.replace(":", " ").split())[:60] or "Speaker"
+
+
+def _speaker_name(speaker: SpeakerMapping) -> str:
+    return line_label(speaker.participant.pseudonym if speaker.participant_id else speaker.display_label)
 
 
 def project_snapshot(*, personal_data: bool, study: Study | None = None, name: str = "") -> refi.Project:

@@ -1,5 +1,6 @@
 """Writes for the interop app; import from here."""
 
+from .backup import org_backup, org_backup_bytes, org_restore
 from .imports import (
     ImportTooLarge,
     UnsupportedImport,
@@ -10,5 +11,5 @@ from .imports import (
 )
 
 __all__ = [
-    "ImportTooLarge", "UnsupportedImport", "detect_import_format", "import_job_create", "import_job_run", "zip_limits",
+    "org_backup", "org_backup_bytes", "org_restore", "ImportTooLarge", "UnsupportedImport", "detect_import_format", "import_job_create", "import_job_run", "zip_limits",
 ]

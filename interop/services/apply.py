@@ -99,8 +99,13 @@ def _content_hash(source: refi.TextSource) -> str:
     return hashlib.sha256(f"refi-qda\x00{source.guid}\x00{source.text}".encode()).hexdigest()
 
 
-def apply_project(project: refi.Project, *, split_names: bool, by: User | None) -> dict:
+def apply_project(project: refi.Project, *, split_names: bool, by: User | None, created: dict | None = None) -> dict:
+    """`created`, when given, is filled with what each GUID became: {"sources", "selections", "cases", "sets"}
+    (GUID -> object), for a caller that restores more than REFI-QDA carries (the whole-org backup)."""
     report = _counts()
+    created = created if created is not None else {}
+    for key in ("sources", "selections", "cases", "sets"):
+        created.setdefault(key, {})
     skipped = list(project.skipped)
     tags = _Codebook(report, by).add(project.codes, split_names=split_names)
     participants = _participants(project, report)
@@ -108,6 +113,8 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None) 
     notes = {note.guid: note for note in project.notes}
     members = {str(user.public_id): user for user in User.objects.filter(
         public_id__in=[u.guid for u in project.users if _is_uuid(u.guid)]) if is_member(user=user, organization=require_org_id())}
+    created["cases"].update(participants)
+    created["sets"].update(studies)
     study_of = {guid: studies[group.guid] for group in project.sets for guid in group.source_guids}
     case_of_source: dict[str, list[Participant]] = {}
     for case in project.cases:
@@ -131,6 +138,7 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None) 
         )
         report["interviews_created"] += 1
         report["utterances_created"] += len(segments)
+        created["sources"][source.guid] = interview
         _map_speakers(interview, case_of_source.get(source.guid, []), participants.values(), by)
         starts = [s.start for s in segments]
         for selection in source.selections:
@@ -141,7 +149,7 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None) 
                 report["selections_skipped"] += 1
                 continue
             try:
-                interview_services.highlight_create(
+                created["selections"][selection.guid] = interview_services.highlight_create(
                     interview=interview, span=interview_services.Span(start[0], start[1], end[0], end[1]),
                     tags=[tags[g] for g in dict.fromkeys(selection.code_guids) if g in tags], note=note,
                     by=members.get(selection.creating_user or "", by),
