@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from empathy_site import health, views
+from empathy_site.api.base import UnknownEndpointView
 from empathy_site.tenancy import views as tenancy_views
 
 api_v1 = [
@@ -10,6 +11,8 @@ api_v1 = [
     path("", include("interviews.api.urls")),
     path("", include("personas.api.urls")),
     path("", include("empathy_site.sync.api.urls")),
+    # Last: any other /api/v1/ path is a 404 in the API's format, with the RateLimit headers every answer has.
+    re_path(r"^.*$", UnknownEndpointView.as_view(), name="api-unknown"),
 ]
 
 org_patterns = [

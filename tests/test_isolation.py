@@ -29,7 +29,9 @@ ORG_WIDE_ROUTES = {
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
-PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept"}
+# api-unknown is the 404 for every API path no endpoint answers: it reads nothing (test_webhook_api_and_ratelimit).
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
+                 "api-unknown"}
 
 
 def all_named_routes():
