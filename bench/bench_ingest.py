@@ -2,7 +2,7 @@
 
 Issue: 1,000 one-hour transcripts (about 400 utterances each) through the
 service layer should be within 3x of a raw psycopg COPY of the same rows in the
-same run, and one transcript should be ready in under a second.
+same run (2x since issue #19), and one transcript should be ready in under a second.
 
 Measured per transcript, as production does it: the upload request's transaction
 (`interview_upload` in `tenant_scope`: checks, stores the file, inserts the row),
@@ -30,7 +30,7 @@ from .transcripts import Transcript, build
 
 TRANSCRIPTS = 1000
 UTTERANCES = 400
-RATIO_TARGET = 3.0
+RATIO_TARGET = 2.0  # issue #19 (was 3.0 in the first ingest issue)
 READY_TARGET_S = 1.0
 
 

@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from empathy_site import health, views
+from empathy_site.api.base import UnknownEndpointView
 from empathy_site.tenancy import views as tenancy_views
 
 api_v1 = [
@@ -13,6 +14,8 @@ api_v1 = [
     path("", include("collaboration.api.urls")),
     path("", include("empathy_site.api.invitations")),
     path("", include("interop.api.urls")),
+    # Last: any other /api/v1/ path is a 404 in the API's format, with the RateLimit headers every answer has.
+    re_path(r"^.*$", UnknownEndpointView.as_view(), name="api-unknown"),
 ]
 
 org_patterns = [

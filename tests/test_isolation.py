@@ -34,7 +34,9 @@ ORG_WIDE_ROUTES = {
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
+# api-unknown is the 404 for every API path no endpoint answers: it reads nothing (test_webhook_api_and_ratelimit).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
+                 "api-unknown",
                  # The signed-in person's own account (no organisation): tests/tenancy/test_team_accounts.py.
                  "account", "sessions_end", "password_change", "password_change_done", "password_reset",
                  "password_reset_done", "password_reset_confirm", "password_reset_complete"}

@@ -113,6 +113,7 @@ def test_response_headers(openapi):
             headers = response.get("headers", {})
             label = (method, path, code)
             assert {"RateLimit-Policy", "RateLimit"} <= set(headers), label
+            assert headers["RateLimit-Policy"]["required"] is True and headers["RateLimit"]["required"] is True, label
             assert ("Idempotent-Replayed" in headers) == (method == "post"), label
             etag_expected = code == "200" and method in ("get", "put", "patch") and names_object(path)
             assert ("ETag" in headers) == etag_expected, label

@@ -10,6 +10,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import Resolver404, resolve
 from drf_spectacular import generators
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -162,6 +163,32 @@ class OrgAPIView(APIView):
         return None if isinstance(user, ApiKeyPrincipal) else user
 
 
+class UnknownEndpointView(OrgAPIView):
+    """Any /api/v1/ path no endpoint answers (the last route of the API): a 404 in the API's error format, to
+    anybody, counted against the caller's rate limit and carrying the RateLimit headers like every API answer.
+
+    The caller is authenticated (a bad key is still a 401) so the request counts in its own window; no
+    organisation is resolved, there is nothing to read. Not in the OpenAPI document: it has no operations."""
+
+    permission_classes = []
+
+    def perform_authentication(self, request):
+        request.user  # noqa: B018 -- authenticates: the caller fixes which rate-limit window counts this request
+
+    def initial(self, request, *args, **kwargs):
+        refuse_hostile_request(request, kwargs)
+        APIView.initial(self, request, *args, **kwargs)  # authentication and the throttle; no query parameters
+        raise exceptions.NotFound(self._hint(request.path_info))
+
+    @staticmethod
+    def _hint(path: str) -> str:
+        if not path.endswith("/"):
+            match = resolve_or_none(f"{path}/")
+            if match is not None and match.func.__dict__.get("view_class") is not UnknownEndpointView:
+                return f"No such endpoint: API paths end with a slash ({path}/)."
+        return "No such endpoint."
+
+
 class TenantViewSet(OrgAPIView, viewsets.GenericViewSet):
     model = None
     # When the model's services take an org-wide lock (concurrency.org_lock) name its topic:
@@ -272,6 +299,13 @@ org_header_parameter = OpenApiParameter(
     ORG_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="Organisation slug, for a signed-in person (API keys fix the organisation).",
 )
+
+
+def resolve_or_none(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 def refuse_unknown_query_parameters(request, allowed: set[str]) -> None:

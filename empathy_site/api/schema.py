@@ -64,12 +64,14 @@ RETRY_AFTER = OpenApiParameter(
 )
 # IETF httpapi "RateLimit header fields for HTTP" (structured-field lists, one item per policy).
 RATE_LIMIT_POLICY = OpenApiParameter(
-    "RateLimit-Policy", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True,
-    description='The quota of this key (or signed-in person): e.g. `"api";q=1200;w=60`, 1200 requests per 60 seconds.',
+    "RateLimit-Policy", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, required=True,
+    description='On every answer. The quota of this key (or signed-in person, or address before authentication): '
+    'e.g. `"default";q=1200;w=60`, 1200 requests per 60 seconds.',
 )
 RATE_LIMIT = OpenApiParameter(
-    "RateLimit", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True,
-    description='What is left of the quota: e.g. `"api";r=1187;t=42`, 1187 requests in the 42 seconds until it resets.',
+    "RateLimit", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, required=True,
+    description='On every answer. What is left of the quota: e.g. `"default";r=1187;t=42`, 1187 requests in the 42 '
+    'seconds until it resets.',
 )
 UPDATED_SINCE = OpenApiParameter(
     "updated_since", OpenApiTypes.DATETIME,

@@ -11,6 +11,8 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -208,7 +210,10 @@ class TenantManager(models.Manager):
     """Scopes every query to the active organisation; refuses when none is active."""
 
     def get_queryset(self):
-        return super().get_queryset().filter(organization_id=require_org_id())
+        # Compared as bigint, the column's type: a plain integer parameter reaches PostgreSQL as an int4 literal,
+        # and the btree_gin opclass of the (organization_id, search_vector) GIN indexes has no int8 = int4
+        # operator, so the planner could not use them for the org condition.
+        return super().get_queryset().filter(organization_id=Cast(Value(require_org_id()), models.BigIntegerField()))
 
     def none(self):
         # An empty queryset can't leak anything; libraries build them at import/introspection time.

@@ -216,6 +216,37 @@ def test_every_answer_carries_the_ratelimit_headers(org_a):
     assert anonymous["RateLimit-Policy"] == '"default";q=5;w=60' and _rate_limit(anonymous)["r"] == 5
 
 
+@override_settings(API_RATE_LIMIT="5/min")
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete", "options"])
+def test_an_unknown_api_path_is_a_json_404_with_the_ratelimit_headers_and_counts(org_a, method):
+    api = client_for(org_a, ["read"])
+    before = _rate_limit(api.get("/api/v1/studies/"))["r"]
+    for path in ("/api/v1/no-such-thing/", "/api/v1/studies/extra/deeper/", "/api/v1/", "/api/v1/studies"):
+        response = getattr(api, method)(path)
+        assert_error(response, 404, "not_found")
+        assert response["RateLimit-Policy"] == '"default";q=5;w=60'
+        before -= 1
+        assert _rate_limit(response)["r"] == max(0, before), path
+        if before == 0:
+            break
+    # The same key is throttled on unknown paths too: the window is the key's, not the address's.
+    throttled = getattr(api, method)("/api/v1/no-such-thing/")
+    assert_error(throttled, 429, "throttled")
+    assert _rate_limit(throttled)["r"] == 0 and int(throttled["Retry-After"]) == _rate_limit(throttled)["t"]
+
+
+def test_an_unknown_api_path_answers_404_to_anybody_and_says_when_the_slash_is_missing(db):
+    anonymous = APIClient().get("/api/v1/no-such-thing/")
+    assert_error(anonymous, 404, "not_found")
+    assert anonymous["RateLimit-Policy"].startswith('"default";q=') and _rate_limit(anonymous)
+    without_slash = APIClient().get("/api/v1/studies")
+    assert_error(without_slash, 404, "not_found")
+    assert "/api/v1/studies/" in without_slash.json()["error"]["message"] and "RateLimit" in without_slash
+    bad_key = APIClient(HTTP_AUTHORIZATION="Bearer emp_not-a-key").get("/api/v1/no-such-thing/")
+    assert_error(bad_key, 401, "authentication_failed")
+    assert "RateLimit" in bad_key
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @override_settings(API_RATE_LIMIT="20/min")
