@@ -6,8 +6,9 @@ table distributed by organization_id, and the ones checked here:
 
 - a tenant table is one with an ``organization_id`` column; every other table is
   named below, as a reference table (copied to every node) or as local;
-- every unique constraint and unique index of a tenant table includes
-  organization_id (only the primary key ``id`` is excepted, see KNOWN_EXCEPTIONS),
+- every unique constraint and unique index of a tenant table includes organization_id,
+  as its first column (DESIGN.md; Citus needs it included, the index needs it first;
+  only the primary key ``id`` is excepted, see KNOWN_EXCEPTIONS),
   and ``(organization_id, id)`` is unique so that rows can be referenced per org;
 - every foreign key from a tenant table to another tenant table includes
   organization_id on both sides; Django's own single-column key to ``id`` is
@@ -92,8 +93,8 @@ def _unique_indexes():
         """
         SELECT t.relname, i.relname,
                CASE WHEN 0 = ANY(ix.indkey::int2[]) THEN NULL ELSE
-                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) k
-                       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k) END,
+                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord)
+                       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.num ORDER BY k.ord) END,
                ix.indisprimary
         FROM pg_index ix
         JOIN pg_class i ON i.oid = ix.indexrelid
@@ -153,6 +154,8 @@ def citus_problems():
             continue  # KNOWN_EXCEPTIONS: primary key on id alone
         if ORG not in columns:
             problems.append(f"{table}.{index}: unique on ({', '.join(columns)}) without {ORG}")
+        elif columns[0] != ORG:  # Citus only needs it included; DESIGN.md asks it to lead, for the index
+            problems.append(f"{table}.{index}: unique on ({', '.join(columns)}) does not lead with {ORG}")
         if sorted(columns) == sorted([ORG, "id"]):
             org_id_unique.add(table)
     for table in sorted(tenant - org_id_unique):
@@ -214,6 +217,14 @@ def _with(*statements):
                 "CREATE UNIQUE INDEX citus_probe_name ON citus_probe (name)",
             ],
             "citus_probe.citus_probe_name: unique on (name) without organization_id",
+        ),
+        (
+            [
+                "CREATE TABLE citus_probe (id bigserial PRIMARY KEY, organization_id bigint NOT NULL, "
+                "name text, UNIQUE (organization_id, id))",
+                "CREATE UNIQUE INDEX citus_probe_name ON citus_probe (name, organization_id)",
+            ],
+            "citus_probe.citus_probe_name: unique on (name, organization_id) does not lead with organization_id",
         ),
         (
             ["CREATE TABLE citus_probe (id bigserial PRIMARY KEY, organization_id bigint NOT NULL)"],
