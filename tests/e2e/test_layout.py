@@ -78,6 +78,13 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
             events=[], secret="s" * 40,
         )
         api_key_create(organization=org, name=unbroken("Keyname", 100), scopes=["read"])
+        # Two coders, both done: the coding page shows colours, agreement and disagreements side by side.
+        from django.utils import timezone
+
+        from interviews.models import Assignment
+
+        for email in ("researcher@demo.example", "admin@demo.example"):
+            Assignment.objects.create(interview=interview, coder=User.objects.get(email=email), done_at=timezone.now())
 
     o = f"/o/{DEMO_ORG_SLUG}"
     return [
@@ -86,6 +93,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("interviews", f"{o}/interviews/"),
         ("interview", f"{o}/interviews/{interview.public_id}/"),
         ("interview-focused", f"{o}/interviews/{interview.public_id}/?h={highlight.public_id}"),
+        ("interview-coding", f"{o}/interviews/{interview.public_id}/coding/"),
         ("codebook", f"{o}/tags/"),
         ("tag", f"{o}/tags/{tag.public_id}/"),
         ("tag-delete", f"{o}/tags/{tag.public_id}/delete/"),

@@ -319,8 +319,10 @@ def test_coding_page_assign_done_reconcile_and_csv(team, client):
     agreement_csv = client.get(reverse("interview_agreement_csv", args=[org.slug, interview.public_id]))
     lines = agreement_csv.content.decode().splitlines()
     assert lines[0] == "tag,coders,units,percent_agreement,kappa,alpha"
-    # Bob u0, u1 / Carol u1: units u0..u3 -> agree on u1, u2, u3.
-    assert lines[1].startswith("Workarounds,2,4,0.750,")
+    # Bob 1,0,0,0 / Carol 0,1,0,0 on u0..u3: agree on u2, u3 (50 %); p_e = .75*.75 + .25*.25 = .625,
+    # kappa = (.5 - .625) / .375 = -1/3; alpha = 1 - (4/8) / (2*6*2 / (8*7)) = -1/6. Negative numbers stay numbers.
+    assert lines[1] == "Workarounds,2,4,0.5,-0.333333,-0.166667"
+    assert lines[2] == "(all tags),2,4,0.5,-0.333333,-0.166667"
     rows = client.get(reverse("interview_disagreements_csv", args=[org.slug, interview.public_id])).content.decode()
     assert rows.splitlines()[1] == f"Workarounds,0,{TEXTS[0]},bob@example.test,carol@example.test,accept"
 
