@@ -165,9 +165,10 @@ def test_agreement_per_tag_and_overall_equal_the_references(team):
     overall = body["overall"]
     assert overall["units"] == 8 and overall["percent_agreement"] == pytest.approx(0.75, abs=1e-12)
     assert overall["kappa"] == pytest.approx(kappa, abs=1e-9) and overall["alpha"] == pytest.approx(alpha, abs=1e-9)
-    # The study holds just this interview: the same figures.
+    # The study holds just this interview, the only one with coders: the same figures.
     by_study = alice.get("/api/v1/agreement/", {"study": str(team["study"].public_id)}).json()
     assert by_study == body
+    assert alice.get("/api/v1/agreement/").json() == body
     # The same for an API key and for the coders themselves (figures reveal nobody's highlights).
     assert team["key"].get("/api/v1/agreement/", {"interview": str(team["interview"].public_id)}).json() == body
 
@@ -178,8 +179,8 @@ def test_agreement_with_no_coders_is_all_null(team):
                     "tags": []}
 
 
-@pytest.mark.parametrize("params", [{}, {"interview": "x"}, {"interview": None, "study": None}, {"unknown": "1"}])
-def test_agreement_query_must_name_one_interview_or_study(team, params):
+@pytest.mark.parametrize("params", [{"interview": "x"}, {"interview": None, "study": None}, {"unknown": "1"}])
+def test_agreement_query_names_an_interview_or_a_study_not_both(team, params):
     if params.get("interview", "") is None:
         params = {"interview": str(team["interview"].public_id), "study": str(team["study"].public_id)}
     assert_error(session(team["alice"]).get("/api/v1/agreement/", params), 400, "invalid")
