@@ -30,12 +30,13 @@ class AssignmentUpdateSerializer(serializers.Serializer):
 
 
 class AgreementQuerySerializer(serializers.Serializer):
-    interview = serializers.UUIDField(required=False)
-    study = serializers.UUIDField(required=False)
+    interview = serializers.UUIDField(required=False, help_text="One interview.")
+    study = serializers.UUIDField(required=False, help_text="The study's interviews. Neither: every interview "
+                                  "of the organisation that has coders.")
 
     def validate(self, data):
-        if ("interview" in data) == ("study" in data):
-            raise serializers.ValidationError({"interview": "Name either an interview or a study (not both)."})
+        if "interview" in data and "study" in data:
+            raise serializers.ValidationError({"interview": "Name an interview or a study, not both."})
         return data
 
 

@@ -75,7 +75,9 @@ class AssignmentViewSet(TenantModelViewSet):
 def _scope(view, data) -> list[Interview]:
     if "interview" in data:
         return coding.scope_interviews(interview=resolve_one(Interview, data["interview"], field="interview"))
-    return coding.scope_interviews(study=resolve_one(Study, data["study"], field="study"))
+    if "study" in data:
+        return coding.scope_interviews(study=resolve_one(Study, data["study"], field="study"))
+    return coding.scope_interviews()
 
 
 class AgreementView(OrgAPIView):

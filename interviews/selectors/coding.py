@@ -46,9 +46,13 @@ def coder_colours(*, interview: Interview) -> dict[int, int]:
 
 
 def scope_interviews(*, interview: Interview | None = None, study=None) -> list[Interview]:
+    """One interview, a study's interviews, or (neither) every interview that has coders."""
     if interview is not None:
         return [interview]
-    return list(Interview.objects.filter(study=study).order_by("created_at", "pk"))
+    if study is not None:
+        return list(Interview.objects.filter(study=study).order_by("created_at", "pk"))
+    with_coders = Assignment.objects.values("interview_id")
+    return list(Interview.objects.filter(pk__in=with_coders).order_by("created_at", "pk"))
 
 
 @dataclass

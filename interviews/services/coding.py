@@ -64,6 +64,9 @@ def reconcile(*, utterance: Utterance, tag: Tag, decision: str, highlight: Highl
     interview = Interview.objects.select_for_update().get(pk=utterance.interview_id)
     if not all_coders_done(interview=interview):
         raise Conflict({"utterance": "Reconcile once every coder assigned to this interview has marked it done."})
+    # Under the interview's lock, so a concurrent decision on the same unit is seen here (the constraint backs it).
+    if Reconciliation.objects.filter(utterance=utterance, tag=tag).exists():
+        raise Conflict({"utterance": "This utterance and tag are already reconciled."})
     if decision not in Reconciliation.Decision.values:
         raise ValidationError({"decision": f"Choose one of: {', '.join(Reconciliation.Decision.values)}."})
     candidates = highlights_of_unit(utterance=utterance, tag=tag)

@@ -15,8 +15,9 @@ from ..models import CODER_COLOURS, Assignment, Highlight, Interview, Tag, Utter
 from ..selectors import coding
 
 
-def _figure(value) -> str:
-    return "" if value is None else f"{value:.3f}"
+def _figure(value):
+    """A number for the spreadsheet (negative kappas stay numbers), or an empty cell when undefined."""
+    return "" if value is None else round(value, 6)
 
 
 def _report(interview: Interview):

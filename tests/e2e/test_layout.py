@@ -87,6 +87,13 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         collaboration_services.comment_create(target_type="highlight", target=highlight, body=NOTE, by=researcher)
         collaboration_services.memo_create(target_type="study", target=study, title=unbroken("Memotitle", 200), body=NOTE,
                                            by=researcher)
+        # Two coders, both done: the coding page shows colours, agreement and disagreements side by side.
+        from django.utils import timezone
+
+        from interviews.models import Assignment
+
+        for email in ("researcher@demo.example", "admin@demo.example"):
+            Assignment.objects.create(interview=interview, coder=User.objects.get(email=email), done_at=timezone.now())
 
     o = f"/o/{DEMO_ORG_SLUG}"
     return [
@@ -95,6 +102,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("interviews", f"{o}/interviews/"),
         ("interview", f"{o}/interviews/{interview.public_id}/"),
         ("interview-focused", f"{o}/interviews/{interview.public_id}/?h={highlight.public_id}"),
+        ("interview-coding", f"{o}/interviews/{interview.public_id}/coding/"),
         ("codebook", f"{o}/tags/"),
         ("tag", f"{o}/tags/{tag.public_id}/"),
         ("tag-delete", f"{o}/tags/{tag.public_id}/delete/"),

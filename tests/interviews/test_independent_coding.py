@@ -165,9 +165,10 @@ def test_agreement_per_tag_and_overall_equal_the_references(team):
     overall = body["overall"]
     assert overall["units"] == 8 and overall["percent_agreement"] == pytest.approx(0.75, abs=1e-12)
     assert overall["kappa"] == pytest.approx(kappa, abs=1e-9) and overall["alpha"] == pytest.approx(alpha, abs=1e-9)
-    # The study holds just this interview: the same figures.
+    # The study holds just this interview, the only one with coders: the same figures.
     by_study = alice.get("/api/v1/agreement/", {"study": str(team["study"].public_id)}).json()
     assert by_study == body
+    assert alice.get("/api/v1/agreement/").json() == body
     # The same for an API key and for the coders themselves (figures reveal nobody's highlights).
     assert team["key"].get("/api/v1/agreement/", {"interview": str(team["interview"].public_id)}).json() == body
 
@@ -178,8 +179,8 @@ def test_agreement_with_no_coders_is_all_null(team):
                     "tags": []}
 
 
-@pytest.mark.parametrize("params", [{}, {"interview": "x"}, {"interview": None, "study": None}, {"unknown": "1"}])
-def test_agreement_query_must_name_one_interview_or_study(team, params):
+@pytest.mark.parametrize("params", [{"interview": "x"}, {"interview": None, "study": None}, {"unknown": "1"}])
+def test_agreement_query_names_an_interview_or_a_study_not_both(team, params):
     if params.get("interview", "") is None:
         params = {"interview": str(team["interview"].public_id), "study": str(team["study"].public_id)}
     assert_error(session(team["alice"]).get("/api/v1/agreement/", params), 400, "invalid")
@@ -319,8 +320,10 @@ def test_coding_page_assign_done_reconcile_and_csv(team, client):
     agreement_csv = client.get(reverse("interview_agreement_csv", args=[org.slug, interview.public_id]))
     lines = agreement_csv.content.decode().splitlines()
     assert lines[0] == "tag,coders,units,percent_agreement,kappa,alpha"
-    # Bob u0, u1 / Carol u1: units u0..u3 -> agree on u1, u2, u3.
-    assert lines[1].startswith("Workarounds,2,4,0.750,")
+    # Bob 1,0,0,0 / Carol 0,1,0,0 on u0..u3: agree on u2, u3 (50 %); p_e = .75*.75 + .25*.25 = .625,
+    # kappa = (.5 - .625) / .375 = -1/3; alpha = 1 - (4/8) / (2*6*2 / (8*7)) = -1/6. Negative numbers stay numbers.
+    assert lines[1] == "Workarounds,2,4,0.5,-0.333333,-0.166667"
+    assert lines[2] == "(all tags),2,4,0.5,-0.333333,-0.166667"
     rows = client.get(reverse("interview_disagreements_csv", args=[org.slug, interview.public_id])).content.decode()
     assert rows.splitlines()[1] == f"Workarounds,0,{TEXTS[0]},bob@example.test,carol@example.test,accept"
 
