@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("empathy_site", "interviews", "personas", "interop")
+PACKAGES = ("empathy_site", "interviews", "personas", "collaboration", "interop")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
