@@ -29,6 +29,7 @@ org_patterns = [
     path("", include("interviews.urls")),
     path("", include("personas.urls")),
     path("", include("empathy_site.sync.urls")),
+    path("", include("interop.urls")),
 ]
 
 urlpatterns = [

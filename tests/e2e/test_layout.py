@@ -114,6 +114,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("webhooks", f"{o}/settings/webhooks/"),
         ("webhook", f"{o}/settings/webhooks/{webhook.public_id}/"),
         ("audit", f"{o}/settings/audit/"),
+        ("imports", f"{o}/imports/"),
         ("not-found", f"{o}/interviews/00000000-0000-0000-0000-000000000000/"),
     ]
 
