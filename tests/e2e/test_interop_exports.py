@@ -38,7 +38,7 @@ def test_a_researcher_downloads_exports_and_imports_a_codebook(browser, live_ser
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
     page = context.new_page()
     sign_in(page, live_server, "researcher@demo.example")
-    page.goto(f"{live_server.url}/o/demo/codebook/")
+    page.goto(f"{live_server.url}/o/demo/tags/")
     spreadsheet = download(page, "Export", "Excel (.xlsx)")
     assert spreadsheet.suggested_filename.startswith("codebook-") and spreadsheet.suggested_filename.endswith(".xlsx")
     path = tmp_path / "codebook.xlsx"
