@@ -41,6 +41,7 @@ org_patterns = [
     path("", include("personas.urls")),
     path("", include("empathy_site.sync.urls")),
     path("", include("collaboration.urls")),
+    path("", include("interop.urls")),
 ]
 
 urlpatterns = [

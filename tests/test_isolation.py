@@ -29,7 +29,7 @@ ORG_WIDE_ROUTES = {
     # Research exchange: exports of the whole organisation (or of what a query selects).
     "export-codebook-qdc", "export-project-qdpx", "export-highlights-xlsx", "export-highlights-docx",
     "export-highlights-csv", "export-highlights-html", "export-codebook-csv", "export-codebook-xlsx",
-    "export-codebook-docx",
+    "export-codebook-docx", "imports", "export_highlights", "export_codebook", "export_project", "export_backup",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -147,6 +147,7 @@ KWARG_OBJECTS = {
     "notification_id": "notification",
     "outcome_id": "outcome",
     "exercise_id": "exercise",
+    "import_id": "import_job",
 }
 # API router basenames: {basename}-detail etc. take `id`.
 API_BASENAMES = {

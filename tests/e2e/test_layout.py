@@ -135,6 +135,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("claim-discussion", f"{o}/claims/{claim.public_id}/discussion/"),
         ("account", "/accounts/"),
         ("password-change", "/accounts/password_change/"),
+        ("imports", f"{o}/imports/"),
         ("not-found", f"{o}/interviews/00000000-0000-0000-0000-000000000000/"),
     ]
 
