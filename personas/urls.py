@@ -30,6 +30,7 @@ urlpatterns = [
     path("messages/<uuid:message_id>/meta/", messages.MessageMetaView.as_view(), name="message_meta"),
     path("messages/<uuid:message_id>/outcomes/", messages.MessageOutcomeCreateView.as_view(), name="message_outcome_create"),
     path("exercises/", exercises.ExerciseListView.as_view(), name="exercise_list"),
+    path("exercises/new/", exercises.ExerciseCreateView.as_view(), name="exercise_create"),
     path("exercises/<uuid:exercise_id>/", exercises.ExerciseTakeView.as_view(), name="exercise_take"),
     path("messages/outcomes/import/", messages.OutcomeImportView.as_view(), name="outcome_import"),
 ]
