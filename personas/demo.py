@@ -79,7 +79,7 @@ def seed_exercise(persona) -> None:
         questions.append(services.QuestionSpec(kind="rank", tags=tags))
     owner = User.objects.filter(email="researcher@demo.example").first()
     try:
-        services.exercise_create(title=f"How well do we know the {segment or 'customer'}?", questions=questions,
+        services.exercise_create(title=f"How well do we know our {segment or ''} customers?".replace("  ", " "), questions=questions,
                                  persona=persona, by=owner)
     except ValidationError:
         pass  # the demo evidence cannot answer these questions: no exercise rather than a wrong one
