@@ -1,11 +1,13 @@
 """A published demo persona built on the demo highlights."""
 
+from django.core.exceptions import ValidationError
+
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import User
-from interviews.models import Highlight
+from interviews.models import Highlight, Tag
 
 from . import services
-from .models import Message, Persona
+from .models import Exercise, Message, Persona
 
 PERSONA = "Cautious Procurement Lead"
 CLAIMS = [
@@ -45,6 +47,8 @@ DEMO_MESSAGES = [
     ("Audit trail landing page", "landing_page", "Every approval, who made it and why, ready for your auditor.",
      "mix", 3, 4, 1),
 ]
+# What customers did with them (observed reaction, 1-5), in the order above.
+DEMO_OUTCOMES = [4, 2, 4]
 
 
 def seed_messages(persona) -> None:
@@ -58,3 +62,24 @@ def seed_messages(persona) -> None:
             title=title, channel=channel, body=body, target_personas=[persona], by=marketer,
             check=services.CheckAnswers(basis=basis, own_taste=taste, predicted_reaction=prediction, claims=cited),
         )
+    for message, observed in zip(Message.objects.order_by("created_at", "id"), DEMO_OUTCOMES, strict=False):
+        services.outcome_record(message=message, observed_reaction=observed, by=marketer,
+                                metric=services.Metric(name="reply rate", source="campaign_report"))
+    seed_exercise(persona)
+
+
+def seed_exercise(persona) -> None:
+    """A predict-then-reveal exercise on the persona's segment, when the demo evidence can answer it."""
+    if Exercise.objects.exists():
+        return
+    segment = next(iter((persona.segment or {}).values()), "")
+    tags = list(Tag.objects.order_by("name")[:4])
+    questions = [services.QuestionSpec(kind="share", tag=tag, segment=segment) for tag in tags[:2]]
+    if len(tags) >= 3:
+        questions.append(services.QuestionSpec(kind="rank", tags=tags))
+    owner = User.objects.filter(email="researcher@demo.example").first()
+    try:
+        services.exercise_create(title=f"How well do we know our {segment or ''} customers?".replace("  ", " "), questions=questions,
+                                 persona=persona, by=owner)
+    except ValidationError:
+        pass  # the demo evidence cannot answer these questions: no exercise rather than a wrong one

@@ -6,12 +6,12 @@ from django.core import signing
 from empathy_site.tenancy.context import require_org_id
 from empathy_site.tenancy.models import User
 from interviews.forms import AttributesField, ServiceModelForm
-from interviews.models import Highlight
+from interviews.models import Highlight, Tag
 
 from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Outcome, Persona
 from .models.personas import AVATAR_PALETTE
 from .selectors import targetable_personas
-from .services import CheckAnswers, Metric
+from .services import CheckAnswers, Metric, QuestionSpec
 from .services.outcomes import CSV_COLUMNS
 
 
@@ -179,3 +179,31 @@ class OutcomeForm(forms.Form):
 
 class OutcomeImportForm(forms.Form):
     file = forms.FileField(label="CSV file", help_text="Columns: " + ", ".join(CSV_COLUMNS) + ". One row per message.")
+
+
+class ExerciseBuildForm(forms.Form):
+    """From the tag x segment data: one share question per tag for the segment, and a ranking of the tags by
+    how many of the segment's customers raised them when there are three or more."""
+
+    title = forms.CharField(max_length=200)
+    segment = forms.ChoiceField(choices=(), label="Segment")
+    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), to_field_name="public_id",
+                                          widget=forms.CheckboxSelectMultiple, label="Tags to ask about")
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [(s, s) for s in segments]
+        self.fields["tags"].queryset = Tag.objects.order_by("name")
+
+    def clean_tags(self):
+        tags = list(self.cleaned_data["tags"])
+        if len(tags) > 8:
+            raise forms.ValidationError("Choose at most 8 tags.")
+        return tags
+
+    def question_specs(self) -> list:
+        segment, tags = self.cleaned_data["segment"], self.cleaned_data["tags"]
+        specs = [QuestionSpec(kind="share", tag=tag, segment=segment) for tag in tags]
+        if len(tags) >= 3:
+            specs.append(QuestionSpec(kind="rank", tags=tags, segment=segment))
+        return specs

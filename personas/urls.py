@@ -35,6 +35,7 @@ urlpatterns = [
     path("settings/four-eyes/", policy.FourEyesView.as_view(), name="four_eyes"),
     path("messages/<uuid:message_id>/outcomes/", messages.MessageOutcomeCreateView.as_view(), name="message_outcome_create"),
     path("exercises/", exercises.ExerciseListView.as_view(), name="exercise_list"),
+    path("exercises/new/", exercises.ExerciseCreateView.as_view(), name="exercise_create"),
     path("exercises/<uuid:exercise_id>/", exercises.ExerciseTakeView.as_view(), name="exercise_take"),
     path("messages/outcomes/import/", messages.OutcomeImportView.as_view(), name="outcome_import"),
 ]

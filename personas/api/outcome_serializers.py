@@ -92,7 +92,7 @@ class QuestionSerializer(serializers.ModelSerializer):
     """A question as asked: never its truth (that comes with one's own answer)."""
 
     id = serializers.UUIDField(source="public_id", read_only=True)
-    options = OptionSerializer(many=True, read_only=True)
+    options = OptionSerializer(many=True, read_only=True, source="option_list")
 
     class Meta:
         model = ExerciseQuestion

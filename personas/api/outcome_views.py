@@ -75,7 +75,7 @@ class ExerciseViewSet(TenantModelViewSet):
     query_parameters = {"score": ("author",)}
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("persona", "created_by").prefetch_related("questions")
+        return queryset.select_related("persona", "created_by").prefetch_related("questions__evidence")
 
     @extend_schema(request=ExerciseCreateSerializer, responses={201: ExerciseSerializer})
     def create(self, request, *args, **kwargs):

@@ -91,6 +91,13 @@ class ExerciseQuestion(TenantModel):
     truth_explanation = models.TextField(blank=True)
     evidence = models.ManyToManyField(Highlight, through="ExerciseEvidence", related_name="+")
 
+    def option_list(self) -> list[dict]:
+        """[{"id", "label"}] as shown: a quote option's label is its highlight's words as they are now
+        (prefetch `evidence` to read a page of questions in one query)."""
+        quotes = {h.pk: h.quote for h in self.evidence.all()} if self.kind == self.Kind.QUOTE else {}
+        return [{"id": option["id"], "label": option["label"] if "label" in option
+                 else quotes.get(option.get("highlight"), "(this quote has been removed)")} for option in self.options]
+
     class Meta(TenantModel.Meta):
         ordering = ["position"]
         constraints = [

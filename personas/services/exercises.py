@@ -123,12 +123,14 @@ def _build_quote(spec: QuestionSpec, attribute: str) -> dict:
     random.SystemRandom().shuffle(highlights)
     letters = _letters(len(highlights))
     right = highlights.index(inside[0])
+    # Options point at the highlights, never copy their words: a quote rewritten by redaction or erasure
+    # reads as rewritten here too (ExerciseQuestion.option_list).
     return {
         "prompt": f"Which of these quotes came from a {spec.segment} participant?",
         "own_prompt": "Which of these quotes speaks to you most, personally?",
-        "options": [{"id": letter, "label": h.quote[:400]} for letter, h in zip(letters, highlights, strict=True)],
+        "options": [{"id": letter, "highlight": h.pk} for letter, h in zip(letters, highlights, strict=True)],
         "truth": [100.0 if i == right else 0.0 for i in range(len(highlights))],
-        "truth_explanation": f"({letters[right]}) is from {inside[0].participant.pseudonym}, {attribute} {spec.segment}.",
+        "truth_explanation": f"({letters[right]}) is the quote from a {spec.segment} participant.",
         "evidence": highlights,
     }
 

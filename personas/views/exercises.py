@@ -3,13 +3,47 @@
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
-from empathy_site.tenancy.web import OrgView
+from empathy_site.tenancy.web import OrgView, ServiceFormView
+from interviews.models import Participant
 
 from .. import selectors, services
+from ..forms import ExerciseBuildForm
 from ..models import Exercise, ExerciseAnswer, ExerciseQuestion
+
+
+def _segments() -> list[str]:
+    """The values of the evidence policy's segment attribute among participants."""
+    attribute = selectors.evidence_policy().segment_attribute
+    values = {str(a.get(attribute)) for a in Participant.objects.values_list("attributes", flat=True)
+              if isinstance(a, dict) and a.get(attribute) not in (None, "")}
+    return sorted(values)
+
+
+class ExerciseCreateView(ServiceFormView):
+    read_permission = write_permission = Perm.RESEARCH
+    form_class = ExerciseBuildForm
+
+    def form_kwargs(self):
+        return {"segments": _segments()}
+
+    def get(self, request, form=None, status=200):
+        return render(request, "personas/exercises/build.html", {
+            "form": form or ExerciseBuildForm(segments=_segments()),
+            "attribute": selectors.evidence_policy().segment_attribute}, status=status)
+
+    def perform(self, form):
+        return services.exercise_create(title=form.cleaned_data["title"], questions=form.question_specs(),
+                                        by=self.request.user)
+
+    def success_message(self, exercise) -> str:
+        return f"Exercise built: {exercise.questions.count()} questions, answers computed from the evidence."
+
+    def success_url(self, exercise) -> str:
+        return reverse("exercise_take", args=[self.organization.slug, exercise.public_id])
 
 
 class ExerciseListView(OrgView):
@@ -20,6 +54,7 @@ class ExerciseListView(OrgView):
             "answered": set(ExerciseAnswer.objects.filter(user=request.user).values_list("exercise_id", flat=True)),
             "my_score": selectors.exercise_score(user=request.user),
             "team": selectors.exercise_team_distribution(names_visible=names_visible), "names_visible": names_visible,
+            "can_build": self.can(Perm.RESEARCH),
         })
 
 
@@ -57,7 +92,7 @@ class ExerciseTakeView(OrgView):
         answered = {r["question"].pk for r in reveals}
         return render(request, "personas/exercises/take.html", {
             "exercise": exercise, "reveals": reveals, "errors": errors,
-            "open": [q for q in exercise.questions.order_by("position") if q.pk not in answered],
+            "open": [q for q in exercise.questions.prefetch_related("evidence").order_by("position") if q.pk not in answered],
         }, status=status)
 
     def post(self, request, exercise_id):

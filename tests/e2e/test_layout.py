@@ -43,7 +43,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
     from empathy_site.tenancy.models import Organization, User
     from empathy_site.tenancy.services import api_key_create
     from interviews.models import Highlight, Interview, Participant, ParticipantExternalId, Study, Tag, Utterance
-    from personas.models import Citation, Claim, Message, MessageRevision, Persona
+    from personas.models import Citation, Claim, Exercise, Message, MessageRevision, Persona
 
     call_command("seed_demo")
     org = Organization.objects.get(slug=DEMO_ORG_SLUG)
@@ -71,6 +71,7 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         Claim.objects.filter(pk=claim.pk).update(statement=NOTE)
         Citation.objects.filter(claim=claim).update(note=NOTE)
         message = Message.objects.first()
+        exercise = Exercise.objects.first()
         Message.objects.filter(pk=message.pk).update(title=MESSAGE_TITLE)
         MessageRevision.objects.filter(message=message).update(body=NOTE)
         webhook = WebhookEndpoint.objects.create(
@@ -124,6 +125,10 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("message", f"{o}/messages/{message.public_id}/"),
         ("message-revise", f"{o}/messages/{message.public_id}/revise/"),
         ("insights", f"{o}/messages/insights/"),
+        ("outcome-import", f"{o}/messages/outcomes/import/"),
+        ("exercises", f"{o}/exercises/"),
+        ("exercise-new", f"{o}/exercises/new/"),
+        *([("exercise", f"{o}/exercises/{exercise.public_id}/")] if exercise else []),
         ("members", f"{o}/settings/members/"),
         ("evidence-policy", f"{o}/settings/evidence-policy/"),
         ("privacy", f"{o}/settings/privacy/"),

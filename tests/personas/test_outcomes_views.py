@@ -11,7 +11,7 @@ from empathy_site.tenancy.context import tenant_scope
 from interviews import services as interview_services
 from personas import selectors, services
 from personas.forms import instruction_token
-from personas.models import AssumptionCheck, Outcome
+from personas.models import AssumptionCheck, Exercise, Outcome
 
 INSTRUCTION = "Set aside your own preferences as a consumer"
 
@@ -173,3 +173,23 @@ def test_roles_on_the_new_pages(client, org_a, alice, member_factory, role, stat
     posted = client.post(reverse("message_outcome_create", args=[org_a.slug, message.public_id]),
                          {"observed_reaction": "3", "revision": "1"})
     assert posted.status_code == (403 if role == "viewer" else 302)
+
+
+def test_a_researcher_builds_an_exercise_from_tags_and_a_segment(client, evidence, bob, member_factory):
+    with tenant_scope(evidence["org"]):
+        tags = [interview_services.tag_create(name=n) for n in ("Audit", "Speed", "Price")]
+        interview_services.highlight_set_tags(highlight=evidence["h"]["ben"], tags=tags[:2])
+    client.force_login(bob.user)
+    url = reverse("exercise_create", args=[evidence["org"].slug])
+    page = client.get(url).content.decode()
+    assert "procurement" in page and "legal" in page  # the segments the evidence has
+    response = client.post(url, {"title": "Buyers", "segment": "procurement", "tags": [str(t.public_id) for t in tags]})
+    assert response.status_code == 302
+    with tenant_scope(evidence["org"]):
+        exercise = Exercise.objects.get()
+        kinds = list(exercise.questions.values_list("kind", "truth"))
+    # Tags in name order: Audit, Price, Speed.
+    assert kinds == [("share", [50.0]), ("share", [0.0]), ("share", [50.0]), ("rank", [75.0, 0.0, 75.0])]
+    mia = member_factory(evidence["org"], "marketer", "mia@example.test")
+    client.force_login(mia.user)
+    assert client.get(url).status_code == 403
