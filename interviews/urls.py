@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import evidence, participants, patterns, privacy, search, studies, transcripts
+from .views import evidence, media, participants, patterns, privacy, search, studies, transcripts
 
 urlpatterns = [
     path("interviews/", transcripts.InterviewListView.as_view(), name="interview_list"),
@@ -16,6 +16,8 @@ urlpatterns = [
         transcripts.SpeakerMapView.as_view(),
         name="speaker_map",
     ),
+    path("interviews/<uuid:interview_id>/media/", media.MediaUploadView.as_view(), name="interview_media_upload"),
+    path("interviews/<uuid:interview_id>/media/silence/", media.MediaSilenceView.as_view(), name="interview_media_silence"),
     path("interviews/<uuid:interview_id>/highlights/", evidence.HighlightCreateView.as_view(), name="highlight_create"),
     path("highlights/<uuid:highlight_id>/", evidence.HighlightEditView.as_view(), name="highlight_edit"),
     path("tags/", evidence.CodebookView.as_view(), name="codebook"),

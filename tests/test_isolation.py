@@ -29,7 +29,10 @@ ORG_WIDE_ROUTES = {
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
-PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept"}
+# media_file's `token` is signed by the site, names its organisation and object, and expires; tests/interviews/
+# test_media.py checks that it opens nothing of another organisation.
+PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
+                 "media_file"}
 
 
 def all_named_routes():
@@ -88,6 +91,15 @@ def b_objects(org_b, charlie):
         objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
         objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
                                                              next_attempt_at=timezone.now())
+    with tenant_scope(org_b):
+        from interviews.models import Clip, Media, Reel, ReelItem
+
+        Media.objects.create(interview=interview, original_name="recordings/b.wav", original_filename="b.wav",
+                             file_name="recordings/b.wav", status="ready", duration_ms=9000, content_type="audio/wav")
+        objects["clip"] = Clip.objects.create(highlight=objects["highlight"], interview=interview, start_ms=0,
+                                              end_ms=900, status="ready", file_name="clips/b.ogg")
+        objects["reel"] = Reel.objects.create(title="B reel", status="ready", file_name="reels/b.ogg")
+        ReelItem.objects.create(reel=objects["reel"], highlight=objects["highlight"], position=0)
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -119,6 +131,7 @@ KWARG_OBJECTS = {
 API_BASENAMES = {
     "interview": "interview", "participant": "participant", "study": "study", "tag": "tag", "highlight": "highlight",
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
+    "clip": "clip", "reel": "reel",
 }
 
 
@@ -218,7 +231,8 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     _, raw = api_key_create(organization=alice.org, name="a key", scopes=["read"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages"):  # noqa: E501
+    for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages",  # noqa: E501
+                     "clips", "reels"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

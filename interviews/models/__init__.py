@@ -1,6 +1,7 @@
 """Models of the interviews app, split by topic; import from here."""
 
 from .evidence import Highlight, HighlightTag, Tag
+from .media import Clip, Media, MediaStatus, Reel, ReelItem
 from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
 from .transcripts import (
     Interview,
@@ -15,4 +16,5 @@ from .transcripts import (
 __all__ = [
     "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
     "Study", "Tag", "Utterance", "ParticipantExternalId", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
+    "Clip", "Media", "MediaStatus", "Reel", "ReelItem",
 ]
