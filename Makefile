@@ -17,6 +17,7 @@ venv: $(VENV)/.installed
 run: venv
 	@env -u DATABASE_URL -u REDIS_URL DEBUG=true $(PY) manage.py migrate --noinput -v0
 	@env -u DATABASE_URL -u REDIS_URL DEBUG=true $(PY) manage.py seed_demo
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || echo "ffmpeg is not installed: the site runs, but recordings stay unprocessed (no player, clips or reels) until it is (apt-get install ffmpeg fonts-dejavu-core)."
 	@echo "Serving http://127.0.0.1:$(PORT)/ (sign in with a demo login above)"
 	@env -u DATABASE_URL -u REDIS_URL DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/media/silence/", media.MediaSilenceView.as_view(), name="interview_media_silence"),
     path("interviews/<uuid:interview_id>/highlights/", evidence.HighlightCreateView.as_view(), name="highlight_create"),
     path("highlights/<uuid:highlight_id>/", evidence.HighlightEditView.as_view(), name="highlight_edit"),
+    path("reels/", media.ReelsView.as_view(), name="reel_list"),
     path("tags/", evidence.CodebookView.as_view(), name="codebook"),
     path("tags.css", evidence.TagStylesView.as_view(), name="tag_styles"),
     path("tags/<uuid:tag_id>/", evidence.TagDetailView.as_view(), name="tag_detail"),

@@ -14,6 +14,8 @@ from .media import (
     SIGNED_KINDS,
     SignedFileRefused,
     media_of,
+    reel_candidates,
+    reels_recent,
     signed_file_path,
     signed_file_read,
     transcript_length_warning,

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.urls import reverse
 
-from ..models import Clip, Media, MediaStatus, Reel, Utterance
+from ..models import Clip, Highlight, Media, MediaStatus, Reel, ReelItem, Utterance
+from .search import search_highlights
 
 # Which model a signed file token names.
 SIGNED_KINDS = {"media": Media, "clip": Clip, "reel": Reel}
@@ -67,3 +68,29 @@ def transcript_length_warning(media: Media | None) -> str | None:
 def _clock(ms: int) -> str:
     seconds = ms // 1000
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def reel_candidates(*, tag=None, query: str = "", highlight_ids=None, limit: int = 100):
+    """Highlights a reel can be built from (their interview's recording is ready and they have timestamps),
+    chosen by tag, by search words, or by id (a persona claim's cited highlights), in the order given or newest
+    first."""
+    queryset = Highlight.objects.filter(
+        interview__media_files__status=MediaStatus.READY, start_utterance__start_ms__isnull=False,
+        end_utterance__end_ms__isnull=False,
+    ).select_related("interview", "participant", "start_utterance", "end_utterance")
+    if highlight_ids is not None:
+        rows = {h.public_id: h for h in queryset.filter(public_id__in=list(highlight_ids))}
+        return [rows[public_id] for public_id in highlight_ids if public_id in rows]
+    if tag is not None:
+        queryset = queryset.filter(tag_links__tag=tag)
+    if query:
+        found = [h.pk for h in search_highlights(query=query, limit=limit)]
+        queryset = queryset.filter(pk__in=found)
+    elif tag is None:
+        return []
+    return list(queryset.order_by("-created_at", "-pk")[:limit])
+
+
+def reels_recent(*, limit: int = 50):
+    items = ReelItem.objects.select_related("highlight").order_by("position")
+    return list(Reel.objects.prefetch_related(Prefetch("items", queryset=items)).order_by("-created_at", "-pk")[:limit])

@@ -4,18 +4,21 @@ and the researcher's media actions on the transcript page."""
 import re
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from empathy_site.ids import parse_uuid
 from empathy_site.tenancy.context import tenant_scope
-from empathy_site.tenancy.lookups import resolve_one
+from empathy_site.tenancy.lookups import resolve_many, resolve_one
+from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView
 
 from .. import selectors, services
 from ..forms import MediaUploadForm
-from ..models import Interview, Media, MediaStatus
+from ..models import Highlight, Interview, Media, MediaStatus, Tag
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
@@ -117,3 +120,37 @@ class MediaSilenceView(OrgView):
             messages.error(request, refused.message)
         return redirect(reverse("interview_detail", kwargs={"org_slug": request.organization.slug,
                                                              "interview_id": interview.public_id}))
+
+
+class ReelsView(OrgView):
+    """Highlight reels: the ones made (play, download) and a new one from highlights chosen by tag, by search
+    words, or handed over by a persona claim (?highlights=id,id...)."""
+
+    def get(self, request, status=200, error=None):
+        tag = resolve_one(Tag, request.GET["tag"]) if request.GET.get("tag") else None
+        query = request.GET.get("q", "").strip()[:200]
+        ids = [parse_uuid(value) for value in request.GET.get("highlights", "").split(",") if value.strip()]
+        candidates = selectors.reel_candidates(
+            tag=tag, query=query, highlight_ids=[i for i in ids if i] if ids else None)
+        reels = selectors.reels_recent()
+        for reel in reels:
+            reel.url = selectors.signed_file_path(reel)
+        context = {
+            "reels": reels, "candidates": candidates, "tags": Tag.objects.order_by("name"), "tag": tag, "query": query,
+            "chosen_by_id": bool(ids), "title": request.GET.get("title", "")[:200], "error": error,
+            "can_edit": self.can(Perm.RESEARCH),
+            "pending": any(reel.status in (MediaStatus.QUEUED, MediaStatus.PROCESSING) for reel in reels),
+        }
+        return render(request, "interviews/reels.html", context, status=status)
+
+    def post(self, request):
+        ids = request.POST.getlist("highlights")
+        try:
+            highlights = resolve_many(Highlight, ids, field="highlights") if ids else []
+            services.reel_create(title=request.POST.get("title", ""), highlights=highlights, by=request.user)
+        except services.MediaRefused as refused:
+            return self.get(request, status=400, error=refused.message)
+        except ValidationError as invalid:
+            return self.get(request, status=400, error=" ".join(invalid.messages))
+        messages.success(request, "The reel is being put together; it plays here when it is ready.")
+        return redirect(reverse("reel_list", kwargs={"org_slug": request.organization.slug}))

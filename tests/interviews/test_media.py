@@ -358,3 +358,32 @@ def test_redaction_marks_the_recording_and_silencing_bleeps_that_span(org_a, ali
     assert _mean_volume_db(silenced, 5.0, 1.5) < -80  # inside the redacted utterance: silent
     assert _mean_volume_db(silenced, 1.0, 1.5) > -30  # elsewhere: the tone
     assert abs(probe_duration_ms(silenced) - 8000) < 100
+
+
+# --- reels in the app --------------------------------------------------------------------------------------------
+
+def test_a_reel_is_built_from_highlights_chosen_by_tag_or_handed_over_by_a_claim(
+        org_a, alice, recordings, django_capture_on_commit_callbacks):
+    interview, _ = make_timed_interview(org_a)
+    attach(org_a, interview, recordings["wav"], django_capture_on_commit_callbacks)
+    with tenant_scope(org_a):
+        tag = services.tag_create(name="Vendors")
+        tagged = services.highlight_create(interview=interview, span=Span(0, 0, 0, 10), tags=[tag])
+    untagged = highlight_over(org_a, interview, 2, 2)
+    client = APIClient()
+    client.force_login(alice.user)
+    url = f"/o/{org_a.slug}/reels/"
+    page = client.get(url, {"tag": str(tag.public_id)}).content.decode()
+    assert str(tagged.public_id) in page and str(untagged.public_id) not in page
+    handed = client.get(url, {"highlights": f"{untagged.public_id},{tagged.public_id}"}).content.decode()
+    assert handed.index(str(untagged.public_id)) < handed.index(str(tagged.public_id))  # the claim's order
+    assert client.post(url, {"title": "", "highlights": [str(tagged.public_id)]}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"title": "Vendors", "highlights": [str(untagged.public_id), str(tagged.public_id)]})
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        reel = Reel.objects.get(title="Vendors")
+    assert reel.status == "ready", reel.error
+    assert [item.highlight_id for item in reel.items.all()] == [untagged.pk, tagged.pk]
+    listing = client.get(url).content.decode()
+    assert "<audio" in listing and "download=1" in listing
