@@ -137,7 +137,8 @@ class ReelsView(OrgView):
             reel.url = selectors.signed_file_path(reel)
         context = {
             "reels": reels, "candidates": candidates, "tags": Tag.objects.order_by("name"), "tag": tag, "query": query,
-            "chosen_by_id": bool(ids), "title": request.GET.get("title", "")[:200], "error": error,
+            "chosen_by_id": bool(ids), "error": error,
+            "title": (request.GET.get("title", "") or (tag.name if tag else query))[:200],
             "can_edit": self.can(Perm.RESEARCH),
             "pending": any(reel.status in (MediaStatus.QUEUED, MediaStatus.PROCESSING) for reel in reels),
         }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import signing
 from django.core.files.storage import storages
+from django.test import Client
 from rest_framework.test import APIClient
 
 from empathy_site.tenancy.context import tenant_scope
@@ -370,7 +371,7 @@ def test_a_reel_is_built_from_highlights_chosen_by_tag_or_handed_over_by_a_claim
         tag = services.tag_create(name="Vendors")
         tagged = services.highlight_create(interview=interview, span=Span(0, 0, 0, 10), tags=[tag])
     untagged = highlight_over(org_a, interview, 2, 2)
-    client = APIClient()
+    client = Client()  # a browser's form posts
     client.force_login(alice.user)
     url = f"/o/{org_a.slug}/reels/"
     page = client.get(url, {"tag": str(tag.public_id)}).content.decode()
@@ -380,10 +381,10 @@ def test_a_reel_is_built_from_highlights_chosen_by_tag_or_handed_over_by_a_claim
     assert client.post(url, {"title": "", "highlights": [str(tagged.public_id)]}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"title": "Vendors", "highlights": [str(untagged.public_id), str(tagged.public_id)]})
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode().split('flash-error')[-1][:300]
     with tenant_scope(org_a):
         reel = Reel.objects.get(title="Vendors")
-    assert reel.status == "ready", reel.error
-    assert [item.highlight_id for item in reel.items.all()] == [untagged.pk, tagged.pk]
+        assert reel.status == "ready", reel.error
+        assert [item.highlight_id for item in reel.items.all()] == [untagged.pk, tagged.pk]
     listing = client.get(url).content.decode()
     assert "<audio" in listing and "download=1" in listing
