@@ -48,7 +48,7 @@ def run(ctx) -> list[Row]:
     from empathy_site.tenancy.context import activate_without_transaction, deactivate, tenant_scope
     from interviews import ffmpeg, services
     from interviews.models import Media, Utterance
-    from interviews.tasks import clip_cut_task, media_process_task
+    from interviews.tasks import clip_cut_task, interview_process_task, media_process_task
 
     count = ctx.scaled(CLIPS)
     org = ctx.organization("media")
@@ -61,12 +61,14 @@ def run(ctx) -> list[Row]:
                         "-b:a", "32k", str(recording)], check=True)
 
         # Setup, not timed: the transcript, the recording (probed) and one highlight per utterance.
-        with mock.patch.object(media_process_task, "delay"), tenant_scope(org):
+        with mock.patch.object(interview_process_task, "delay"), tenant_scope(org):
             interview = services.interview_upload(
                 upload=services.Upload(name="hour.vtt", data=_vtt(count + 1, RECORDING_SECONDS)))
         token = activate_without_transaction(org.pk)
         try:
-            services.interview_process(interview_id=interview.pk)
+            interview = services.interview_process(interview_id=interview.pk)
+            if interview is None or interview.status != "ready":
+                raise RuntimeError("the benchmark's transcript was not processed")
             with mock.patch.object(media_process_task, "delay"), recording.open("rb") as handle:
                 with tenant_scope(org):
                     services.media_attach(interview=interview, uploaded_file=File(handle, name="hour.ogg"))
