@@ -53,6 +53,7 @@ DEV_DB_INPUTS := $(wildcard */migrations/*.py */*/migrations/*.py) $(wildcard */
 run: venv
 	@test -f var/db.sqlite3 || rm -f $(DEV_DB_READY)
 	@$(MAKE) --no-print-directory $(DEV_DB_READY)
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || echo "ffmpeg is not installed: the site runs, but recordings stay unprocessed (no player, clips or reels) until it is (apt-get install ffmpeg fonts-dejavu-core)."
 	@echo "Serving http://127.0.0.1:$(PORT)/ (demo logins: admin@, researcher@, marketer@, viewer@demo.example; password demo-pass-2026)"
 	@while :; do $(DEV_ENV) RUN_MAIN=true $(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT); \
 	  status=$$?; [ $$status = 3 ] || exit $$status; done

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from empathy_site import health, views
 from empathy_site.api.base import UnknownEndpointView
 from empathy_site.tenancy import views as tenancy_views
+from interviews.views import media as media_views
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -60,6 +61,8 @@ urlpatterns = [
     path("accounts/reset/done/", tenancy_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # Outside /o/<slug>/: the invited person is not a member yet; the token names the organisation.
     path("accounts/invitations/<str:token>/", tenancy_views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    # Outside /o/<slug>/ and without a session: the signed token is the credential and fixes the organisation.
+    path("files/<str:token>", media_views.media_file, name="media_file"),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("api/v1/", include(api_v1)),
 ]

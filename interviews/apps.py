@@ -16,7 +16,7 @@ class InterviewsConfig(AppConfig):
         register_sync_type("participant", model=Participant, serializer=ParticipantSerializer)
         register_sync_type("study", model=Study, serializer=StudySerializer)
         register_sync_type("interview", model=Interview, serializer=InterviewSerializer, prepare=lambda qs: (
-            qs.select_related("study").prefetch_related("attendances__participant")))
+            qs.select_related("study").prefetch_related("attendances__participant", "media_files")))
         register_sync_type("tag", model=Tag, serializer=TagSerializer, prepare=lambda qs: (
             qs.select_related("parent").annotate(highlight_count=Count("highlight_links"))))
         # A tag shows how many highlights carry it: tagging a highlight changes its tags too.
@@ -28,6 +28,7 @@ class InterviewsConfig(AppConfig):
 
         from empathy_site.tenancy.erasure import register_organization_eraser
 
-        from .services import original_files_eraser
+        from .services import media_files_eraser, original_files_eraser
 
         register_organization_eraser(original_files_eraser)
+        register_organization_eraser(media_files_eraser)

@@ -258,3 +258,11 @@ class PrivacyPolicyForm(ServiceModelForm):
             "retention_months": "Keep interviews for (months)",
             "retention_action": "Then",
         }
+
+
+class MediaUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Recording",
+        help_text="Audio or video of the interview: mp3, m4a, wav, ogg, mp4, webm or mov.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".mp3,.m4a,.wav,.ogg,.mp4,.webm,.mov,audio/*,video/*"}),
+    )

@@ -55,3 +55,26 @@ def retention_org_task(org_id: int) -> int | None:
 def retention_all_task() -> int:
     """Daily (beat): one task per organisation runs its retention policy (if on), so one org's failure stops no other."""
     return fan_out_per_organisation(retention_org_task)
+
+
+# Media work runs ffmpeg outside any transaction; each service step opens its own tenant_atomic(). They claim
+# their row first, so a redelivered task (late acks) does nothing twice.
+@tenant_task(name="interviews.media_process", single_transaction=False, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=6)
+def media_process_task(org_id: int, media_id: int) -> str | None:
+    media = services.media_process(media_id=media_id)
+    return media.status if media is not None else None
+
+
+@tenant_task(name="interviews.clip_cut", single_transaction=False, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=6)
+def clip_cut_task(org_id: int, clip_id: int) -> str | None:
+    clip = services.clip_cut(clip_id=clip_id)
+    return clip.status if clip is not None else None
+
+
+@tenant_task(name="interviews.reel_build", single_transaction=False, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=6)
+def reel_build_task(org_id: int, reel_id: int) -> str | None:
+    reel = services.reel_build(reel_id=reel_id)
+    return reel.status if reel is not None else None

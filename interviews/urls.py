@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import coding, evidence, participants, patterns, privacy, search, studies, transcripts
+from .views import coding, evidence, media, participants, patterns, privacy, search, studies, transcripts
 
 urlpatterns = [
     path("interviews/", transcripts.InterviewListView.as_view(), name="interview_list"),
@@ -21,8 +21,11 @@ urlpatterns = [
          name="interview_agreement_csv"),
     path("interviews/<uuid:interview_id>/coding/disagreements.csv", coding.DisagreementsCsvView.as_view(),
          name="interview_disagreements_csv"),
+    path("interviews/<uuid:interview_id>/media/", media.MediaUploadView.as_view(), name="interview_media_upload"),
+    path("interviews/<uuid:interview_id>/media/silence/", media.MediaSilenceView.as_view(), name="interview_media_silence"),
     path("interviews/<uuid:interview_id>/highlights/", evidence.HighlightCreateView.as_view(), name="highlight_create"),
     path("highlights/<uuid:highlight_id>/", evidence.HighlightEditView.as_view(), name="highlight_edit"),
+    path("reels/", media.ReelsView.as_view(), name="reel_list"),
     path("tags/", evidence.CodebookView.as_view(), name="codebook"),
     path("tags.css", evidence.TagStylesView.as_view(), name="tag_styles"),
     path("tags/<uuid:tag_id>/", evidence.TagDetailView.as_view(), name="tag_detail"),

@@ -29,14 +29,16 @@ ORG_WIDE_ROUTES = {
     # Research exchange: exports of the whole organisation (or of what a query selects).
     "export-codebook-qdc", "export-project-qdpx", "export-highlights-xlsx", "export-highlights-docx",
     "export-highlights-csv", "export-highlights-html", "export-codebook-csv", "export-codebook-xlsx",
-    "export-codebook-docx", "imports", "export_highlights", "export_codebook", "export_project", "export_backup",
+    "export-codebook-docx", "imports", "export_highlights", "export_codebook", "export_project", "export_backup", "reel_list",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
 # the link; tests/tenancy/test_invitations_and_throttling.py checks it.
+# media_file's `token` is signed by the site, names its organisation and object, and expires; tests/interviews/
+# test_media.py checks that it opens nothing of another organisation.
 # api-unknown is the 404 for every API path no endpoint answers: it reads nothing (test_webhook_api_and_ratelimit).
 PUBLIC_ROUTES = {"healthz", "readyz", "login", "logout", "home", "api-schema", "api-docs", "invitation_accept",
-                 "api-unknown",
+                 "api-unknown", "media_file",
                  # The signed-in person's own account (no organisation): tests/tenancy/test_team_accounts.py.
                  "account", "sessions_end", "password_change", "password_change_done", "password_reset",
                  "password_reset_done", "password_reset_confirm", "password_reset_complete"}
@@ -116,6 +118,15 @@ def b_objects(org_b, charlie):
 
         objects["notification"] = Notification.objects.create(organization=org_b, user=charlie.user, kind="mention",
                                                                message="B note")
+    with tenant_scope(org_b):
+        from interviews.models import Clip, Media, Reel, ReelItem
+
+        Media.objects.create(interview=interview, original_name="recordings/b.wav", original_filename="b.wav",
+                             file_name="recordings/b.wav", status="ready", duration_ms=9000, content_type="audio/wav")
+        objects["clip"] = Clip.objects.create(highlight=objects["highlight"], interview=interview, start_ms=0,
+                                              end_ms=900, status="ready", file_name="clips/b.ogg")
+        objects["reel"] = Reel.objects.create(title="B reel", status="ready", file_name="reels/b.ogg")
+        ReelItem.objects.create(reel=objects["reel"], highlight=objects["highlight"], position=0)
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -156,6 +167,7 @@ API_BASENAMES = {
     "comment": "comment", "memo": "memo", "invitation": "invitation",
     "assignment": "assignment", "reconciliation": "reconciliation",
     "exercise": "exercise", "import": "import_job",
+    "clip": "clip", "reel": "reel",
 }
 
 
@@ -256,7 +268,7 @@ def test_api_key_of_a_lists_none_of_bs_rows(alice, b_objects):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     for resource in ("participants", "studies", "interviews", "tags", "highlights", "personas", "claims", "citations", "messages",  # noqa: E501
-                     "comments", "memos", "assignments", "reconciliations"):
+                     "comments", "memos", "assignments", "reconciliations", "clips", "reels"):
         body = client.get(f"/api/v1/{resource}/").json()
         assert body == {"results": [], "next": None}, resource
 

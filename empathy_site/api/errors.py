@@ -54,6 +54,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "conflict": ErrorCode(409, "A unique value (name, pseudonym, CRM id...) is taken, perhaps by a concurrent "
                                "request; details names the field."),
     "duplicate": ErrorCode(409, "The same file was already uploaded: details.existing[0] is that interview's id."),
+    "no_media": ErrorCode(409, "The highlight's interview has no usable recording: attach one with "
+                               "POST /api/v1/interviews/{id}/media/ first (or again, if it failed)."),
     "precondition_failed": ErrorCode(412, "If-Match does not match the object's current ETag: read it again."),
     "too_large": ErrorCode(413, "The request body or the uploaded file is larger than the limit."),
     "unsupported_media_type": ErrorCode(415, "The body's Content-Type is not one this endpoint takes."),

@@ -153,7 +153,21 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Recordings, clips and reels: private; players reach them only through signed, expiring URLs.
+    "media": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}},
 }
+# Any S3-compatible object store for recordings when a bucket is named; never public (no ACL, signed reads
+# through the app only).
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES["media"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+        "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
+    }}
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
@@ -318,6 +332,13 @@ DOCX_MAX_COMPRESSION_RATIO = env.int("DOCX_MAX_COMPRESSION_RATIO", default=100)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_ZIP_MEMBERS = env.int("IMPORT_MAX_ZIP_MEMBERS", default=20000)
+# Recordings (audio and video beside transcripts).
+MEDIA_UPLOAD_MAX_BYTES = _int_between("MEDIA_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024, 1024, 100 * 1024 ** 3)
+# How long a signed media URL (API `url`, the player) works.
+MEDIA_URL_MAX_AGE_SECONDS = _int_between("MEDIA_URL_MAX_AGE_SECONDS", 600, 1, 7 * 24 * 60 * 60)
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+MEDIA_TITLE_FONT = env.str("MEDIA_TITLE_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

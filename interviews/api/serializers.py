@@ -5,6 +5,7 @@ from rest_framework import serializers
 from empathy_site.tenancy.roles import Perm, grant_allows
 
 from ..models import Interview, Participant, SpeakerMapping, Study, Utterance
+from .media_serializers import InterviewMediaField
 
 PERSONAL_FIELDS = ("name", "email")
 
@@ -72,6 +73,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         source="parse_warnings", child=serializers.CharField(), read_only=True,
         help_text="Repairs made while reading the file (e.g. a line that ended before it started), as sentences.",
     )
+    media = InterviewMediaField(help_text="The interview's recording, or null when it has none.")
 
     class Meta:
         model = Interview
@@ -79,6 +81,7 @@ class InterviewSerializer(serializers.ModelSerializer):
             "id", "title", "study", "participants", "conducted_at", "language", "duration_ms",
             "original_filename", "file_size", "content_hash", "format", "format_variant",
             "status", "error", "warnings", "progress", "utterance_count", "created_at", "updated_at", "processed_at",
+            "media",
         ]
         read_only_fields = fields
 

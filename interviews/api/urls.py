@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .coding_views import AgreementView, AssignmentViewSet, DisagreementView, ReconciliationViewSet
 from .evidence_views import HighlightViewSet, SearchView, TagViewSet
+from .media_views import ClipViewSet, ReelViewSet
 from .views import InterviewViewSet, ParticipantViewSet, StudyViewSet
 
 router = SimpleRouter(trailing_slash=True)
@@ -15,6 +16,8 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("highlights", HighlightViewSet, basename="highlight")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("reconciliations", ReconciliationViewSet, basename="reconciliation")
+router.register("clips", ClipViewSet, basename="clip")
+router.register("reels", ReelViewSet, basename="reel")
 
 urlpatterns = [
     path("search/", SearchView.as_view(), name="search-list"),

@@ -25,6 +25,7 @@ from empathy_site.tenancy.roles import Perm
 
 from .. import parsers, selectors, services
 from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
+from .media_serializers import MediaUploadSerializer
 from .serializers import (
     InterviewSerializer,
     InterviewUpdateSerializer,
@@ -169,13 +170,14 @@ class InterviewViewSet(TenantModelViewSet):
     def get_parsers(self):
         # The upload takes multipart only; every other write JSON, as the rest of the API (one content type
         # per operation, so a generated client sends each body one way).
-        if getattr(self, "action", None) == "create":
+        if getattr(self, "action", None) in ("create", "media"):
             return [MultiPartParser()]
         return super().get_parsers()
 
     def scope_queryset(self, queryset):
         attendances = InterviewParticipant.objects.select_related("participant")
-        queryset = queryset.select_related("study").prefetch_related(Prefetch("attendances", queryset=attendances))
+        queryset = queryset.select_related("study").prefetch_related(
+            Prefetch("attendances", queryset=attendances), "media_files")
         study = self.request.query_params.get("study")
         if study:
             queryset = queryset.filter(study__public_id=study) if parse_uuid(study) else queryset.none()
@@ -201,7 +203,7 @@ class InterviewViewSet(TenantModelViewSet):
             return error_response("unsupported_file", error.message, {"file": [error.message]})
         except services.DuplicateInterview as error:
             return error_response("duplicate", error.messages[0], {"existing": [str(error.existing.public_id)]})
-        return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
+        return Response(InterviewSerializer(interview, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED)
 
     def update(self, request, *args, partial=False, **kwargs):
         interview = self.get_object()
@@ -211,7 +213,7 @@ class InterviewViewSet(TenantModelViewSet):
         if "study" in data:
             data["study"] = resolve_one(Study, data["study"], field="study")
         interview = services.interview_update(interview=interview, by=self.actor, **data)
-        return Response(InterviewSerializer(self.get_queryset().get(pk=interview.pk)).data)
+        return Response(InterviewSerializer(self.get_queryset().get(pk=interview.pk), context=self.get_serializer_context()).data)
 
     def service_delete(self, instance):
         services.interview_delete(interview=instance, by=self.actor)
@@ -222,7 +224,27 @@ class InterviewViewSet(TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def reprocess(self, request, *args, **kwargs):
         interview = services.interview_reprocess(interview=self.get_object(), by=self.actor)
-        return Response(InterviewSerializer(interview).data, status=status.HTTP_202_ACCEPTED)
+        return Response(InterviewSerializer(interview, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={202: InterviewSerializer, 413: OpenApiResponse(ErrorSerializer, description="too_large"),
+                   415: OpenApiResponse(ErrorSerializer, description="unsupported_file")},
+    )
+    @action(detail=True, methods=["post"])
+    def media(self, request, *args, **kwargs):
+        """Attach a recording (replacing any earlier one and its clips). It is probed in the background:
+        the interview's `media.status` goes queued, processing, then ready (with `url`) or failed (with `error`)."""
+        interview = self.get_object()
+        serializer = MediaUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.media_attach(interview=interview, uploaded_file=serializer.validated_data["file"], by=self.actor)
+        except services.MediaRefused as refused:
+            return error_response(refused.code, refused.message, {"file": [refused.message]})
+        interview = self.get_queryset().get(pk=interview.pk)
+        return Response(InterviewSerializer(interview, context=self.get_serializer_context()).data,
+                        status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=UtteranceSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=UtterancePagination, filter_backends=[])

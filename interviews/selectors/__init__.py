@@ -10,6 +10,16 @@ from .evidence import (
     utterance_segments,
     voice,
 )
+from .media import (
+    SIGNED_KINDS,
+    SignedFileRefused,
+    media_of,
+    reel_candidates,
+    reels_recent,
+    signed_file_path,
+    signed_file_read,
+    transcript_length_warning,
+)
 from .patterns import UNMAPPED_SEGMENT, participant_attribute_keys, tag_cooccurrence, tag_segment_matrix
 from .privacy import (
     interviews_past_retention,

@@ -33,6 +33,21 @@ from .interviews import (
     interview_upload,
     upload_from_file,
 )
+from .media import (
+    MEDIA_SUFFIXES,
+    MediaRefused,
+    clip_cut,
+    clip_request,
+    highlight_span_ms,
+    media_attach,
+    media_erase,
+    media_files_eraser,
+    media_process,
+    media_silence_redactions,
+    media_storage,
+    reel_build,
+    reel_create,
+)
 from .participants import (
     PARTICIPANT_FIELDS,
     participant_create,

@@ -18,6 +18,7 @@ from empathy_site.tenancy.models import Organization, User
 
 from ..events import evidence_change
 from ..models import Highlight, Interview, Participant, RedactionFinding, SpeakerMapping, Utterance
+from .media import media_erase
 from .redaction import ERASED_TEXT, interview_delete_original, snapshots_rewrite
 
 
@@ -46,6 +47,10 @@ def participant_erase(*, participant: Participant, by: User | None = None) -> di
         participant_id=str(participant.public_id), highlight_ids=highlight_public_ids,
     )
     counts = {"utterances": len(positions), "highlights": len(highlight_public_ids)}
+    interviews = Interview.objects.filter(pk__in={interview_id for interview_id, _ in positions} | set(
+        participant.attendances.values_list("interview_id", flat=True)))
+    # Recordings say their words too: clips, reels and the recordings of their interviews go.
+    counts.update(media_erase(highlights=highlights, interviews=interviews))
     with evidence_change(highlights=highlights, reason="A participant's words were erased"):
         highlights.delete()
     snapshots_rewrite({public_id: ERASED_TEXT for public_id in highlight_public_ids}, words)
@@ -54,8 +59,6 @@ def participant_erase(*, participant: Participant, by: User | None = None) -> di
     for index, speaker in enumerate(speakers, start=1):
         speaker.label = f"Erased participant {index}" if len(speakers) > 1 else "Erased participant"
         speaker.save(update_fields=["label"])
-    interviews = Interview.objects.filter(pk__in={interview_id for interview_id, _ in positions} | set(
-        participant.attendances.values_list("interview_id", flat=True)))
     for interview in interviews:
         interview_delete_original(interview=interview)
     counts["original_files"] = interviews.count()

@@ -22,6 +22,7 @@ from ..events import evidence_change
 from ..models import Interview, InterviewParticipant, Participant, Study
 from ..selectors import interview_stalled
 from .ingest import parse_limits, queue_processing, stalled_filter, take_unheld
+from .media import interview_media_files, media_files_delete_on_commit
 
 # What a caller may change on an interview (the API picks these).
 INTERVIEW_FIELDS = ("title", "study", "conducted_at", "language")
@@ -191,6 +192,7 @@ def interview_delete(*, interview: Interview, by: User | None = None) -> None:
         details={"utterances": interview.utterance_count},
     )
     file_name, storage = interview.original_file.name, interview.original_file.storage
+    media_files_delete_on_commit(interview_media_files(interview))
     with evidence_change(highlights=interview.highlights.all(), reason=f"The interview “{interview.title}” was deleted"):
         interview.delete()
     # The file goes only once the deletion is committed; a rollback keeps both.

@@ -14,6 +14,7 @@ from ..models import Highlight, Interview, PrivacyPolicy, RedactionFinding, Spea
 from ..redaction import detect
 from ..selectors import privacy_policy
 from .highlights import Span, span_quote
+from .media import media_mark_redacted
 
 # What is left of erased words, and the quote of a highlight with nothing left.
 ERASED_TEXT = "[erased]"
@@ -123,6 +124,7 @@ def redaction_apply(*, findings, by: User | None = None) -> int:
         finding.decided_by = by
         finding.save(update_fields=["status", "decided_at", "decided_by"])
     _rebuild_quotes(touched_highlights)
+    media_mark_redacted(interview_ids={f.interview_id for f in findings})
     for interview_id in {f.interview_id for f in findings}:
         _delete_original_if_settled(Interview.objects.get(pk=interview_id))
     return len(findings)

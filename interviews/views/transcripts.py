@@ -70,6 +70,11 @@ class InterviewDetailView(OrgView):
         selectors.label_speakers([*speakers, *(u.speaker for u in utterances)], personal_data=self.can(Perm.PERSONAL_DATA))
         highlights = selectors.interview_highlights(interview=interview, viewer=request.user)
         selectors.utterance_segments(utterances, highlights)
+        media = selectors.media_of(interview)
+        times = {u.position: (u.start_ms, u.end_ms) for u in utterances}
+        for highlight in highlights:  # a highlight's play button plays exactly its span
+            start, end = times.get(highlight.start_position, (None, None))[0], times.get(highlight.end_position, (None, None))[1]
+            highlight.span_ms = (start, end) if start is not None and end is not None and end > start else None
         context = {
             "interview": interview,
             "utterances": utterances,
@@ -85,6 +90,10 @@ class InterviewDetailView(OrgView):
             "team": list(User.objects.filter(memberships__organization=self.organization).order_by("email")),
             "can_edit": self.can(Perm.RESEARCH),
             "stalled": stalled,
+            "media": media,
+            "media_url": selectors.signed_file_path(media),
+            "length_warning": selectors.transcript_length_warning(media),
+            "media_limit": settings.MEDIA_UPLOAD_MAX_BYTES,
         }
         return render(request, "interviews/interview_detail.html", context)
 
