@@ -64,7 +64,7 @@ def test_the_same_file_in_another_org_is_not_a_duplicate(upload, org_b):
 
 @pytest.mark.parametrize(
     "name,data",
-    [("empty.vtt", b""), ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(50)), ("notes.pdf", b"%PDF-1.4 hello"), ("x.vtt", b"\x00\x01\x02" * 40)],
+    [("empty.vtt", b""), ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(50)), ("sheet.xlsx", b"PK\x03\x04" + bytes(40)), ("x.vtt", b"\x00\x01\x02" * 40)],
 )
 def test_unreadable_files_are_refused_before_anything_is_stored(upload, org_a, name, data):
     with pytest.raises(parsers.UnsupportedFile):
