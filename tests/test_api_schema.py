@@ -209,13 +209,15 @@ def build_objects(org):
                 basis="insight", own_taste=3, predicted_reaction=4, claims=[claim], highlights=[highlight]
             ),
         )
+        exercise = persona_services.exercise_create(
+            title="Buyers", questions=[persona_services.QuestionSpec(kind="share", tag=tag, segment="procurement")])
         delivery = WebhookDelivery.objects.filter(endpoint=webhook).earliest("pk")
     return {
         "participants": participant.public_id, "studies": study.public_id, "interviews": interview.public_id,
         "speakers": speaker.public_id, "tags": tag.public_id, "highlights": highlight.public_id,
         "personas": persona.public_id, "claims": claim.public_id, "citations": citation.public_id,
         "messages": message.public_id, "webhooks": webhook.public_id,
-        "deliveries": delivery.public_id,
+        "deliveries": delivery.public_id, "exercises": exercise.public_id,
     }
 
 

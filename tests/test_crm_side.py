@@ -67,7 +67,7 @@ def test_an_erase_key_erases_a_participant_and_the_marker_is_nowhere(org_a, vic)
     api = client_for(org_a, ["erase"])
     response = api.post(f"/api/v1/participants/{vic.public_id}/erase/", HTTP_IDEMPOTENCY_KEY="dsr-1")
     assert response.status_code == 200, response.content
-    assert response.json() == {"utterances": 1, "highlights": 1, "original_files": 1}
+    assert response.json() == {"utterances": 1, "highlights": 1, "original_files": 1, "clips": 0, "reels": 0, "media": 0}
     with tenant_scope(org_a):
         assert _tables_containing(MARKER) == []
         vic.refresh_from_db()

@@ -15,6 +15,8 @@ class AssumptionCheckSerializer(serializers.ModelSerializer):
     message = serializers.UUIDField(source="revision.message.public_id", read_only=True,
                                     help_text="The message whose revision this check was answered for.")
     revision = serializers.UUIDField(source="revision.public_id", read_only=True)
+    stakeholder = serializers.ChoiceField(choices=AssumptionCheck.Stakeholder.choices, allow_blank=True, read_only=True,
+                                          help_text="Whose constraint it is when basis is stakeholder; empty otherwise.")
 
     class Meta:
         model = AssumptionCheck

@@ -122,7 +122,7 @@ def test_admin_loosens_the_policy_and_the_persona_leaves_needs_review(page, live
         navigate(page, page.get_by_role("link", name="Evidence policy", exact=True))
         page.get_by_label("Supporting citations per claim").fill(str(citations))
         page.get_by_label("Different participants per claim").fill(str(participants))
-        navigate(page, page.get_by_role("button", name="Save"))
+        navigate(page, page.get_by_role("button", name="Save policy"))
 
     save_policy(3, 3)
     navigate(page, page.get_by_role("link", name="Overview"))

@@ -194,7 +194,7 @@ def test_erasure_leaves_the_marker_in_no_table_and_cascades(call, org_a, alice, 
 
     assert not os.path.exists(file_path)
     event = AuditEvent.objects.get(action="participant_erased")
-    assert event.details == {"utterances": 1, "highlights": 1, "original_files": 1} and MARKER not in str(event.__dict__)
+    assert event.details == {"utterances": 1, "highlights": 1, "original_files": 1, "clips": 0, "reels": 0, "media": 0} and MARKER not in str(event.__dict__)
     with tenant_scope(org_a):
         from interviews.selectors.search import search_utterances
 

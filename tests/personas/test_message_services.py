@@ -154,7 +154,7 @@ def test_track_record_matches_a_hand_count(evidence, persona, claim, bob):
         record = selectors.author_track_record(user=bob.user, last=5)
         assert record["total"] == 5
         # Last five of Bob's: insight, hypothesis, preference, mix, preference.
-        assert record["counts"] == {"insight": 1, "preference": 2, "mix": 1, "hypothesis": 1}
+        assert record["counts"] == {"insight": 1, "preference": 2, "mix": 1, "hypothesis": 1, "stakeholder": 0}
         everything = selectors.author_track_record(user=bob.user, last=10)
         assert everything["total"] == 8 and everything["counts"]["insight"] == 2 and everything["preference_share"] == 50
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from collaboration import services as collaboration_services
 from empathy_site.sync.registry import sync_types
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.services import api_key_create
@@ -31,6 +32,8 @@ def a_set_of_everything(org, n: int) -> None:
             title=f"Days, not weeks {n}", channel="email", body="Onboard in days.", target_personas=[persona],
             check=persona_services.CheckAnswers(basis="insight", own_taste=3, predicted_reaction=4, claims=[claim]))
         persona_services.outcome_record(message=message, observed_reaction=3)
+        collaboration_services.comment_create(target_type="persona", target=persona, body=f"Still true {n}?")
+        collaboration_services.memo_create(target_type="interview", target=interview, body=f"Legal again {n}.")
         services.participant_update(participant=person, name=f"Pat Doe {n}")
         services.study_delete(study=services.study_create(name=f"Abandoned {n}"))
 

@@ -4,6 +4,7 @@ endpoint returns it, record the parents that embed a changed child, and say whic
 import pytest
 from rest_framework.test import APIClient
 
+from collaboration import services as collaboration_services
 from empathy_site.sync import webhooks
 from empathy_site.sync.models import ChangeEvent, WebhookEvent
 from empathy_site.sync.registry import ACTIONS, sync_types, webhook_event_types
@@ -57,14 +58,16 @@ def one_of_each(org) -> dict:
         check = AssumptionCheck.objects.get(revision__message=message)
         outcome = persona_services.outcome_record(
             message=message, observed_reaction=2, metric=persona_services.Metric(name="reply rate", value=0.04, source="ab_test"))
+        comment = collaboration_services.comment_create(target_type="persona", target=persona, body="Is this still true?")
+        memo = collaboration_services.memo_create(target_type="study", target=study, title="Why", body="Legal again.")
     return {"participant": person, "study": study, "interview": interview, "tag": tag, "highlight": highlight,
             "persona": persona, "claim": claim, "citation": citation, "message": message, "assumption_check": check,
-            "outcome": outcome}
+            "outcome": outcome, "comment": comment, "memo": memo}
 
 
 PLURAL = {"participant": "participants", "study": "studies", "interview": "interviews", "tag": "tags",
           "highlight": "highlights", "persona": "personas", "claim": "claims", "citation": "citations",
-          "message": "messages"}
+          "message": "messages", "comment": "comments", "memo": "memos"}
 
 
 def rest_detail(api, object_type, instance) -> dict:
@@ -218,6 +221,10 @@ def _write_every_type(org, objects):
         outcome = objects["outcome"]
         outcome.metric_sample_size = 1200  # no service edits an outcome; a change by hand still must be told
         outcome.save()
+        collaboration_services.comment_resolve(comment=objects["comment"])
+        collaboration_services.memo_update(memo=objects["memo"], body="Legal, again and again.")
+        collaboration_services.comment_delete(comment=objects["comment"], is_admin=True)
+        collaboration_services.memo_delete(memo=objects["memo"])
         # Citations are never edited (delete and cite again): a note changed by hand still must be told.
         citation = objects["citation"]
         citation.note = "see minute 3"
