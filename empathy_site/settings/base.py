@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "personas.models.messages.Message.Status",
         "CommentTargetTypeEnum": "collaboration.models.COMMENT_TARGET_CHOICES",
         "MemoTargetTypeEnum": "collaboration.models.MEMO_TARGET_CHOICES",
+        "ClaimKindEnum": "personas.models.personas.Claim.Kind",
+        "QuestionKindEnum": "personas.models.outcomes.ExerciseQuestion.Kind",
     },
 }
 

@@ -146,7 +146,8 @@ class MessageViewSet(TenantModelViewSet):
         outcomes = outcomes_for_reading().filter(message=message).order_by("-created_at", "-id")
         return Response({"results": OutcomeSerializer(outcomes, many=True).data, "next": None})
 
-    @extend_schema(responses=OutcomeSerializer, parameters=[OpenApiParameter("outcome_id", str, OpenApiParameter.PATH)])
+    @extend_schema(responses=OutcomeSerializer, operation_id="messages_outcome_retrieve",
+                   parameters=[OpenApiParameter("outcome_id", str, OpenApiParameter.PATH)])
     @action(detail=True, methods=["get"], url_path=r"outcomes/(?P<outcome_id>[0-9a-f-]{36})")
     def outcome(self, request, *args, outcome_id=None, **kwargs):
         message = self.get_object()

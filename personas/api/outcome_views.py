@@ -38,6 +38,9 @@ def record_subject(view, raw_author) -> User | None:
     return author
 
 
+# One component for both the GET and the POST answer (two inline serializers of one name would collide).
+REVEAL_LIST = results_of(RevealSerializer, "RevealList")
+
 class CalibrationView(OrgAPIView):
     """Predictions against outcomes: signed error (predicted - observed), MAE and the projection index."""
 
@@ -93,8 +96,8 @@ class ExerciseViewSet(TenantModelViewSet):
             return []
         return RevealSerializer(selectors.exercise_reveals(exercise=exercise, user=self.actor), many=True).data
 
-    @extend_schema(methods=["GET"], responses=results_of(RevealSerializer, "RevealList"))
-    @extend_schema(methods=["POST"], request=AnswersCreateSerializer, responses={201: results_of(RevealSerializer, "RevealList")})
+    @extend_schema(methods=["GET"], responses=REVEAL_LIST)
+    @extend_schema(methods=["POST"], request=AnswersCreateSerializer, responses={201: REVEAL_LIST})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def answers(self, request, *args, **kwargs):
         exercise = self.get_object()
