@@ -11,7 +11,7 @@ from interviews.models import Highlight, Tag
 from .models import AssumptionCheck, Citation, Claim, EvidencePolicy, Message, Outcome, Persona
 from .models.personas import AVATAR_PALETTE
 from .selectors import targetable_personas
-from .services import CheckAnswers, Metric, QuestionSpec
+from .services import CheckAnswers, Metric, QuestionSpec, quote_question_specs
 from .services.outcomes import CSV_COLUMNS
 
 
@@ -182,13 +182,18 @@ class OutcomeImportForm(forms.Form):
 
 
 class ExerciseBuildForm(forms.Form):
-    """From the tag x segment data: one share question per tag for the segment, and a ranking of the tags by
-    how many of the segment's customers raised them when there are three or more."""
+    """From the tag x segment data: one share question per tag for the segment, a ranking of the tags by
+    how many of the segment's customers raised them when there are three or more, and quote questions
+    (which of these quotes came from the segment?) picked at random from the evidence."""
 
     title = forms.CharField(max_length=200)
     segment = forms.ChoiceField(choices=(), label="Segment")
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), to_field_name="public_id",
+    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), to_field_name="public_id", required=False,
                                           widget=forms.CheckboxSelectMultiple, label="Tags to ask about")
+    quote_questions = forms.IntegerField(
+        min_value=0, max_value=5, initial=0, required=False, label="Quote questions",
+        help_text="“Which of these quotes came from the segment?”: one quote from the segment among three from "
+                  "other participants, picked at random from your highlights.")
 
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,9 +206,15 @@ class ExerciseBuildForm(forms.Form):
             raise forms.ValidationError("Choose at most 8 tags.")
         return tags
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("tags") and not cleaned.get("quote_questions") and not self.errors:
+            raise forms.ValidationError("Choose tags to ask about, or ask for quote questions, or both.")
+        return cleaned
+
     def question_specs(self) -> list:
         segment, tags = self.cleaned_data["segment"], self.cleaned_data["tags"]
         specs = [QuestionSpec(kind="share", tag=tag, segment=segment) for tag in tags]
         if len(tags) >= 3:
             specs.append(QuestionSpec(kind="rank", tags=tags, segment=segment))
-        return specs
+        return specs + quote_question_specs(segment=segment, count=self.cleaned_data.get("quote_questions") or 0)

@@ -1,6 +1,6 @@
 """Writes for personas and messages; import from here."""
 
-from .exercises import QuestionSpec, exercise_answer, exercise_create
+from .exercises import QuestionSpec, exercise_answer, exercise_create, quote_question_specs
 from .messages import (
     CheckAnswers,
     SelfApprovalRefused,

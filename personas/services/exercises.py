@@ -135,6 +135,27 @@ def _build_quote(spec: QuestionSpec, attribute: str) -> dict:
     }
 
 
+def quote_question_specs(*, segment: str, count: int, others: int = 3) -> list[QuestionSpec]:
+    """`count` quote questions for `segment`, picked at random from the evidence: each puts one quote from a
+    participant of the segment among up to `others` quotes from participants outside it, no quote twice.
+    A ValidationError says how many the evidence can give when it cannot give `count`."""
+    if count <= 0:
+        return []
+    attribute = evidence_policy().segment_attribute
+    voiced = Highlight.objects.filter(participant__isnull=False).select_related("participant")
+    inside = list(voiced.filter(**_in_segment(attribute, segment)).order_by("?")[:count])
+    outside = list(voiced.exclude(**_in_segment(attribute, segment)).order_by("?")[:count * others])
+    per_question = min(others, len(outside) // count) if count else 0
+    if len(inside) < count or per_question < 1:
+        possible = min(len(inside), len(outside))
+        raise ValidationError(
+            f"The evidence has {len(inside)} {'quote' if len(inside) == 1 else 'quotes'} from {segment} participants "
+            f"and {len(outside)} from others: enough for {possible} quote {'question' if possible == 1 else 'questions'}.")
+    return [QuestionSpec(kind=Kind.QUOTE, segment=segment,
+                         highlights=[inside[n], *outside[n * per_question:(n + 1) * per_question]])
+            for n in range(count)]
+
+
 BUILDERS = {Kind.SHARE: _build_share, Kind.RANK: _build_rank, Kind.QUOTE: _build_quote}
 
 

@@ -155,7 +155,9 @@ def test_an_exercise_page_holds_no_truth_before_answering(client, evidence, bob,
     url = reverse("exercise_take", args=[evidence["org"].slug, exercise.public_id])
     before = client.get(url).content.decode()
     assert "What share of procurement participants" in before
-    assert "1 of 2" not in before and "50" not in re.sub(r'max="100"|min="0"', "", before.split("<main")[1])
+    # The page's own numbers (input bounds) and the random CSRF token aside, no 50 (the truth) anywhere.
+    shown = re.sub(r'max="100"|min="0"|name="csrfmiddlewaretoken" value="\w+"', "", before.split("<main")[1])
+    assert "1 of 2" not in before and "50" not in shown
     answered = client.post(url, {f"own-{question.public_id}": "90", f"prediction-{question.public_id}": "80"})
     assert answered.status_code == 302
     after = client.get(url).content.decode()
@@ -193,3 +195,26 @@ def test_a_researcher_builds_an_exercise_from_tags_and_a_segment(client, evidenc
     mia = member_factory(evidence["org"], "marketer", "mia@example.test")
     client.force_login(mia.user)
     assert client.get(url).status_code == 403
+
+
+def test_a_researcher_builds_quote_questions_from_the_evidence(client, evidence, bob):
+    client.force_login(bob.user)
+    url = reverse("exercise_create", args=[evidence["org"].slug])
+    response = client.post(url, {"title": "Whose words?", "segment": "legal", "quote_questions": "1"})
+    assert response.status_code == 302, response.content.decode()
+    with tenant_scope(evidence["org"]):
+        question = Exercise.objects.get().questions.get()
+        options = question.option_list()
+    assert question.kind == "quote" and len(options) == 4 and sorted(question.truth) == [0.0, 0.0, 0.0, 100.0]
+    right = options[question.truth.index(100.0)]
+    assert right["label"] == evidence["h"]["cy"].quote  # Cy is the only legal participant
+    assert {o["label"] for o in options} == {h.quote for h in evidence["h"].values()}
+
+    # Procurement has three quotes but only Cy's from outside it: one question can be built, two cannot.
+    refused = client.post(url, {"title": "Too many", "segment": "procurement", "quote_questions": "2"})
+    assert refused.status_code == 400
+    assert "enough for 1 quote question" in refused.content.decode()
+    empty = client.post(url, {"title": "Nothing", "segment": "legal", "quote_questions": "0"})
+    assert empty.status_code == 400 and "Choose tags to ask about" in empty.content.decode()
+    with tenant_scope(evidence["org"]):
+        assert Exercise.objects.count() == 1
