@@ -155,8 +155,9 @@ def test_an_exercise_page_holds_no_truth_before_answering(client, evidence, bob,
     url = reverse("exercise_take", args=[evidence["org"].slug, exercise.public_id])
     before = client.get(url).content.decode()
     assert "What share of procurement participants" in before
-    # The page's own numbers (input bounds) and the random CSRF token aside, no 50 (the truth) anywhere.
-    shown = re.sub(r'max="100"|min="0"|name="csrfmiddlewaretoken" value="\w+"', "", before.split("<main")[1])
+    # The page's own numbers (input bounds) and random ones (ids, the CSRF token) aside, no 50 (the truth) anywhere.
+    shown = re.sub(r'max="100"|min="0"|name="csrfmiddlewaretoken" value="\w+"|[0-9a-f]{8}-[0-9a-f-]{27}', "",
+                   before.split("<main")[1])
     assert "1 of 2" not in before and "50" not in shown
     answered = client.post(url, {f"own-{question.public_id}": "90", f"prediction-{question.public_id}": "80"})
     assert answered.status_code == 302
