@@ -69,7 +69,7 @@ class AssignmentViewSet(TenantModelViewSet):
         return Response(AssignmentSerializer(self.get_queryset().get(pk=assignment.pk)).data)
 
     def service_delete(self, instance):
-        services.assignment_delete(assignment=instance)
+        services.assignment_delete(assignment=instance, by=self.actor)
 
 
 def _scope(view, data) -> list[Interview]:
