@@ -51,12 +51,14 @@ from empathy_site.sync import webhooks
 from empathy_site.sync.models import WebhookDelivery
 from empathy_site.sync.registry import webhook_event_types
 from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.models import Role
 from empathy_site.tenancy.roles import scopes_allow
 from empathy_site.tenancy.services import api_key_create
 from empathy_site.wsgi import application
 from interviews import services as interview_services
 from interviews.models import Interview, SpeakerMapping
 from personas import services as persona_services
+from tests.factories import MembershipFactory
 
 from .routes import as_openapi_path, walk_routes
 
@@ -211,6 +213,11 @@ def build_objects(org):
         )
         exercise = persona_services.exercise_create(
             title="Buyers", questions=[persona_services.QuestionSpec(kind="share", tag=tag, segment="procurement")])
+        coder = MembershipFactory(organization=org, role=Role.RESEARCHER).user
+        assignment = interview_services.assignment_create(interview=interview, coder=coder)
+        interview_services.assignment_set_done(assignment=assignment, done=True, by=coder, for_others=False)
+        reconciliation = interview_services.reconcile(
+            utterance=interview.utterances.get(position=1), tag=tag, decision="discard")
         delivery = WebhookDelivery.objects.filter(endpoint=webhook).earliest("pk")
     return {
         "participants": participant.public_id, "studies": study.public_id, "interviews": interview.public_id,
@@ -218,6 +225,7 @@ def build_objects(org):
         "personas": persona.public_id, "claims": claim.public_id, "citations": citation.public_id,
         "messages": message.public_id, "webhooks": webhook.public_id,
         "deliveries": delivery.public_id, "exercises": exercise.public_id,
+        "assignments": assignment.public_id, "reconciliations": reconciliation.public_id,
     }
 
 
@@ -226,6 +234,7 @@ BODY_ID_FIELDS = {
     "participant": "participants", "study": "studies", "interview": "interviews", "persona": "personas",
     "claim": "claims", "highlight": "highlights", "into": "tags", "parent": "tags", "team_member": "members",
     "tags": "tags", "target_personas": "personas", "claims": "claims", "highlights": "highlights",
+    "coder": "members", "reviewer": "members",
 }
 
 

@@ -28,8 +28,8 @@ ERROR_CODES = {
     "403": "Your role or the key's scopes do not allow this.",
     "404": "No such object in this organisation.",
     "409": "Conflicts with the current state: a unique value (name, pseudonym, CRM id) is taken, perhaps by a "
-           "concurrent request (code conflict, error.details names the field), or the same file was already "
-           "uploaded (code duplicate).",
+           "concurrent request (code conflict, error.details names the field), the same file was already "
+           "uploaded (code duplicate), or the object's state refuses the change (code conflict).",
     "412": "If-Match does not match the object's current ETag.",
     "413": "The request body or upload is larger than the limit (code too_large).",
     "415": "The body is not in the media type this operation takes (JSON; multipart for uploads), or the "
@@ -146,7 +146,10 @@ class AutoSchema(openapi.AutoSchema):
     def _may_conflict(self) -> bool:
         """A create (POST to a collection) of a model with a unique constraint inside the organisation
         (a name, a pseudonym, a file's hash, a citation's claim and highlight), or an update that can set
-        one of the constrained fields: the services answer Conflict (409) when the value is taken."""
+        one of the constrained fields: the services answer Conflict (409) when the value is taken. A view names
+        the actions whose service refuses a change by the object's state in ``state_conflict_actions``."""
+        if getattr(self.view, "action", None) in getattr(self.view, "state_conflict_actions", ()):
+            return True
         model = getattr(self.view, "model", None)
         if model is None or self.method not in ("POST", "PUT", "PATCH"):
             return False

@@ -180,6 +180,9 @@ class AuditAction(models.TextChoices):
     INVITATION_RESENT = "invitation_resent", "Invitation sent again"
     SESSIONS_ENDED = "sessions_ended", "Signed out everywhere"
     PASSWORD_CHANGED = "password_changed", "Password changed"
+    CODER_ASSIGNED = "coder_assigned", "Coder assigned"
+    CODER_UNASSIGNED = "coder_unassigned", "Coder unassigned"
+    CODING_RECONCILED = "coding_reconciled", "Coding reconciled"
 
 
 class AuditEvent(models.Model):

@@ -1,5 +1,7 @@
 """API shapes for independent coding: assignments, agreement, disagreements and reconciliations."""
 
+from uuid import UUID
+
 from rest_framework import serializers
 
 from ..models import Assignment, Reconciliation
@@ -76,14 +78,19 @@ class ReconciliationSerializer(serializers.ModelSerializer):
     interview = serializers.UUIDField(source="interview.public_id", read_only=True)
     utterance = serializers.UUIDField(source="utterance.public_id", read_only=True)
     tag = serializers.UUIDField(source="tag.public_id", read_only=True)
-    highlight = serializers.UUIDField(
-        source="highlight.public_id", read_only=True, allow_null=True,
-        help_text="The reconciled highlight (shared evidence); null when the unit was discarded.")
+    # Computed rather than a column's source: change capture then names `highlight` as changed when the
+    # reconciled highlight is deleted (the foreign key is set to null without a signal; see interviews/apps.py).
+    highlight = serializers.SerializerMethodField(
+        help_text="The reconciled highlight (shared evidence); null when the unit was discarded or the highlight "
+                  "deleted since.")
 
     class Meta:
         model = Reconciliation
         fields = ["id", "interview", "utterance", "tag", "decision", "highlight", "created_at"]
         read_only_fields = fields
+
+    def get_highlight(self, reconciliation) -> UUID | None:
+        return reconciliation.highlight.public_id if reconciliation.highlight_id else None
 
 
 class ReconciliationCreateSerializer(serializers.Serializer):

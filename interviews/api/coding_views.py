@@ -39,6 +39,8 @@ class AssignmentViewSet(TenantModelViewSet):
     serializer_class = AssignmentSerializer
     filterset_fields = []
     query_parameters = {"list": ("interview",)}  # read in scope_queryset
+    # Reopening (done: false) is refused once the team has reconciled the interview's coding.
+    state_conflict_actions = ("update", "partial_update")
 
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("interview", "coder").order_by("created_at", "pk")
@@ -69,7 +71,7 @@ class AssignmentViewSet(TenantModelViewSet):
         return Response(AssignmentSerializer(self.get_queryset().get(pk=assignment.pk)).data)
 
     def service_delete(self, instance):
-        services.assignment_delete(assignment=instance)
+        services.assignment_delete(assignment=instance, by=self.actor)
 
 
 def _scope(view, data) -> list[Interview]:

@@ -33,6 +33,43 @@ def visible_highlights(queryset, viewer, prefix: str = ""):
     )
 
 
+def _decided_by_the_team(prefix: str = "") -> Q:
+    """A coder's own (not reconciled) highlight covering a unit the team has reconciled: superseded as evidence.
+
+    The unit is an utterance inside the highlight's span and one of its tags. Units the coders agreed on are
+    never reconciled, so their highlights stay the evidence; so do highlights by people who are not coders."""
+    decided = Exists(Reconciliation.objects.filter(
+        interview=OuterRef(f"{prefix}interview"),
+        tag__highlight_links__highlight=OuterRef(f"{prefix}pk"),
+        utterance__position__gte=OuterRef(f"{prefix}start_position"),
+        utterance__position__lte=OuterRef(f"{prefix}end_position"),
+    ))
+    by_a_coder = Exists(Assignment.objects.filter(
+        interview=OuterRef(f"{prefix}interview"), coder=OuterRef(f"{prefix}created_by")))
+    return Q(**{f"{prefix}reconciled": False}) & by_a_coder & decided
+
+
+def citable_highlights(queryset, prefix: str = ""):
+    """Narrow a Highlight queryset to what may be cited anew: a coder's raw highlight on a unit the team has
+    reconciled is replaced by the reconciled highlight (or was discarded), so it is not offered. Citations
+    made before the reconciliation stay as they are."""
+    return queryset.filter(~_decided_by_the_team(prefix))
+
+
+def highlight_is_citable(*, highlight: Highlight) -> bool:
+    return citable_highlights(Highlight.objects.filter(pk=highlight.pk)).exists()
+
+
+def reconciled_highlights_over(*, highlight: Highlight) -> list[Highlight]:
+    """The team's reconciled highlights on the same interview whose span meets this one's, in transcript order."""
+    return list(
+        Highlight.objects.filter(
+            interview_id=highlight.interview_id, reconciled=True,
+            start_position__lte=highlight.end_position, end_position__gte=highlight.start_position,
+        ).order_by("start_position", "start_offset", "pk")
+    )
+
+
 def assignment_list(*, interview: Interview | None = None):
     queryset = Assignment.objects.select_related("interview", "coder").order_by("created_at", "pk")
     return queryset.filter(interview=interview) if interview is not None else queryset

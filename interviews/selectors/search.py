@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from empathy_site.json_keys import json_key_equals
 
 from ..models import Highlight, HighlightTag, Interview, Participant, Tag, Utterance
-from .coding import visible_highlights
+from .coding import citable_highlights, visible_highlights
 from .evidence import speaker_kind
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -256,17 +256,21 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
 
 
 def search_highlights(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
-                      viewer=None):
-    """Highlights matching ``query`` that ``viewer`` may see under blind mode (None: an API key, sees all)."""
+                      viewer=None, citable: bool = False):
+    """Highlights matching ``query`` that ``viewer`` may see under blind mode (None: an API key, sees all).
+
+    ``citable``: for the pickers that cite evidence, only highlights that may be cited anew (a coder's highlight
+    superseded by the team's reconciliation is left out; the reconciled one is offered instead)."""
     terms = parse_query(query)
     if not terms:
         return []
     filters = filters or SearchFilters()
-    queryset = _filter_highlights(
-        visible_highlights(
-            Highlight.objects.select_related("interview", "participant").prefetch_related("tags"), viewer
-        ).annotate(speaker_kind=speaker_kind()), filters
+    highlights = visible_highlights(
+        Highlight.objects.select_related("interview", "participant").prefetch_related("tags"), viewer
     )
+    if citable:
+        highlights = citable_highlights(highlights)
+    queryset = _filter_highlights(highlights.annotate(speaker_kind=speaker_kind()), filters)
     if connection.vendor == "postgresql":
         return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, "quote || ' ' || note", "highlight_match_ids")
     return _sqlite_search(queryset, terms, ["quote", "note"], limit, offset)

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.concurrency import Conflict, unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import Membership, Role, User
@@ -25,6 +26,9 @@ def assignment_create(*, interview: Interview, coder: User, by: User | None = No
     assignment = Assignment(organization_id=require_org_id(), interview=interview, coder=coder, assigned_by=by)
     with unique_or_conflict("assignment_interview_coder_uniq", "coder", "This member is already assigned to this interview."):
         assignment.save()
+    audit_record(action=AuditAction.CODER_ASSIGNED, organization=assignment.organization, actor=by, target=assignment,
+                 target_label=f"{coder.email} codes {interview.title}"[:200],
+                 details={"interview": str(interview.public_id), "coder": str(coder.public_id)})
     return assignment
 
 
@@ -49,7 +53,15 @@ def assignment_set_done(*, assignment: Assignment, done: bool, by: User | None, 
 
 
 @tenant_atomic()
-def assignment_delete(*, assignment: Assignment) -> None:
+def assignment_delete(*, assignment: Assignment, by: User | None = None) -> None:
+    """Takes a coder off an interview (their highlights stay theirs); audited."""
+    assignment = Assignment.objects.select_for_update().select_related("interview", "coder").filter(pk=assignment.pk).first()
+    if assignment is None:
+        return
+    audit_record(action=AuditAction.CODER_UNASSIGNED, organization=assignment.organization, actor=by, target=assignment,
+                 target_label=f"{assignment.coder.email} codes {assignment.interview.title}"[:200],
+                 details={"interview": str(assignment.interview.public_id), "coder": str(assignment.coder.public_id),
+                          "done": assignment.done_at is not None})
     assignment.delete()
 
 
@@ -87,6 +99,11 @@ def reconcile(*, utterance: Utterance, tag: Tag, decision: str, highlight: Highl
     )
     with unique_or_conflict("reconciliation_unit_uniq", "utterance", "This utterance and tag are already reconciled."):
         reconciliation.save()
+    audit_record(action=AuditAction.CODING_RECONCILED, organization=reconciliation.organization, actor=by,
+                 target=reconciliation, target_label=f"{tag.name} on {interview.title}"[:200],
+                 details={"interview": str(interview.public_id), "utterance": str(utterance.public_id),
+                          "tag": str(tag.public_id), "decision": decision,
+                          "highlight": str(made.public_id) if made is not None else None})
     return reconciliation
 
 

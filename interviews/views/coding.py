@@ -1,5 +1,5 @@
-"""Web UI for independent coding of one interview: coders and their colours, marking done, agreement per tag,
-the disagreements side by side with reconcile buttons, and both as CSV."""
+"""Web UI for independent coding: one interview (coders and their colours, marking done, agreement per tag, the
+disagreements side by side with reconcile buttons) and a study's agreement over all its interviews, with CSV."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +11,7 @@ from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView, csv_download
 
 from .. import services
-from ..models import CODER_COLOURS, Assignment, Highlight, Interview, Tag, Utterance
+from ..models import CODER_COLOURS, Assignment, Highlight, Interview, Study, Tag, Utterance
 from ..selectors import coding
 
 
@@ -36,7 +36,9 @@ class InterviewCodingView(OrgView):
         everyone_done = bool(assignments) and all(a.done_at for a in assignments)
         data, report = _report(interview)
         slots = {a.coder_id: a.slot for a in assignments}
-        rows = coding.disagreements(data) if everyone_done else []
+        # ?tag=: the disagreements on one tag (the study's agreement page links here per tag).
+        only_tag = resolve_one(Tag, request.GET["tag"]) if request.GET.get("tag") else None
+        rows = coding.disagreements(data, tag=only_tag) if everyone_done else []
         for row in rows:
             row.coders = [(user, applied, highlights, slots.get(user.pk)) for user, applied, highlights in row.coders]
         assigned = {a.coder_id for a in assignments}
@@ -46,7 +48,7 @@ class InterviewCodingView(OrgView):
         ]
         return render(request, "interviews/interview_coding.html", {
             "interview": interview, "assignments": assignments, "everyone_done": everyone_done, "report": report,
-            "disagreements": rows, "candidates": candidates, "can_edit": self.can(Perm.RESEARCH),
+            "disagreements": rows, "only_tag": only_tag, "candidates": candidates, "can_edit": self.can(Perm.RESEARCH),
             "can_manage": self.can(Perm.MANAGE_ORG),
             "my_assignment": next((a for a in assignments if a.coder_id == request.user.pk), None),
         }, status=status)
@@ -73,7 +75,7 @@ class InterviewCodingView(OrgView):
             assignment = resolve_one(Assignment.objects.filter(interview=interview), post.get("assignment"),
                                      field="assignment")
             if action == "unassign":
-                services.assignment_delete(assignment=assignment)
+                services.assignment_delete(assignment=assignment, by=request.user)
                 return "Assignment removed."
             services.assignment_set_done(assignment=assignment, done=action == "done", by=request.user,
                                          for_others=self.can(Perm.MANAGE_ORG))
@@ -88,20 +90,24 @@ class InterviewCodingView(OrgView):
         raise ValidationError("Unknown action.")
 
 
+def _agreement_csv(report: dict, filename: str):
+    response, writer = csv_download(filename)
+    writer.writerow(["tag", "coders", "units", "percent_agreement", "kappa", "alpha"])
+    coders = len(report["coders"])
+    for row in report["tags"]:
+        writer.writerow([row["tag"].name, coders, row["units"], _figure(row["percent_agreement"]),
+                         _figure(row["kappa"]), _figure(row["alpha"])])
+    overall = report["overall"]
+    writer.writerow(["(all tags)", coders, overall["units"], _figure(overall["percent_agreement"]),
+                     _figure(overall["kappa"]), _figure(overall["alpha"])])
+    return response
+
+
 class AgreementCsvView(OrgView):
     def get(self, request, interview_id):
         interview = resolve_one(Interview, interview_id)
         _, report = _report(interview)
-        response, writer = csv_download(f"agreement-{interview.public_id}.csv")
-        writer.writerow(["tag", "coders", "units", "percent_agreement", "kappa", "alpha"])
-        coders = len(report["coders"])
-        for row in report["tags"]:
-            writer.writerow([row["tag"].name, coders, row["units"], _figure(row["percent_agreement"]),
-                             _figure(row["kappa"]), _figure(row["alpha"])])
-        overall = report["overall"]
-        writer.writerow(["(all tags)", coders, overall["units"], _figure(overall["percent_agreement"]),
-                         _figure(overall["kappa"]), _figure(overall["alpha"])])
-        return response
+        return _agreement_csv(report, f"agreement-{interview.public_id}.csv")
 
 
 class DisagreementsCsvView(OrgView):
@@ -121,3 +127,72 @@ class DisagreementsCsvView(OrgView):
                 row.reconciliation.decision if row.reconciliation else "",
             ])
         return response
+
+
+def _study_coding(study: Study):
+    """The study's interviews with their coders, the agreement report (the API's selector, so the page and
+    ``GET /api/v1/agreement/?study=`` agree), and the disagreements people may see: those of interviews whose
+    coders are all done (blind mode)."""
+    interviews = coding.scope_interviews(study=study)
+    data = coding.coding_data(interviews)
+    report = coding.agreement_report(data)
+    assignments = {}
+    for assignment in Assignment.objects.filter(interview__in=interviews).select_related("coder").order_by("created_at", "pk"):
+        assignments.setdefault(assignment.interview_id, []).append(assignment)
+    done = {pk for pk, rows in assignments.items() if all(a.done_at for a in rows)}
+    rows = [row for row in coding.disagreements(data) if row.utterance.interview_id in done]
+    return interviews, assignments, done, data, report, rows
+
+
+class StudyAgreementView(OrgView):
+    """Agreement over every coded interview of a study, per tag and overall, with each interview's coders."""
+
+    def get(self, request, study_id):
+        study = resolve_one(Study, study_id)
+        interviews, assignments, done, _, report, rows = _study_coding(study)
+        per_tag, per_interview = {}, {}
+        for row in rows:
+            per_tag[row.tag.pk] = per_tag.get(row.tag.pk, 0) + 1
+            per_interview[row.utterance.interview_id] = per_interview.get(row.utterance.interview_id, 0) + 1
+        for tag_row in report["tags"]:
+            tag_row["disagreements"] = per_tag.get(tag_row["tag"].pk, 0)
+        coded = [
+            {"interview": interview, "assignments": assignments[interview.pk], "done": interview.pk in done,
+             "disagreements": per_interview.get(interview.pk, 0)}
+            for interview in interviews if interview.pk in assignments
+        ]
+        return render(request, "interviews/study_agreement.html", {
+            "study": study, "report": report, "coded": coded, "uncoded": len(interviews) - len(coded),
+            "any_done": bool(done),
+        })
+
+
+class StudyAgreementCsvView(OrgView):
+    def get(self, request, study_id):
+        study = resolve_one(Study, study_id)
+        report = coding.agreement_report(coding.coding_data(coding.scope_interviews(study=study)))
+        return _agreement_csv(report, f"agreement-study-{study.public_id}.csv")
+
+
+class StudyTagDisagreementsView(OrgView):
+    """One tag's disagreements across the study's interviews whose coders are all done, side by side; each
+    interview's coding page reconciles them."""
+
+    def get(self, request, study_id, tag_id):
+        study = resolve_one(Study, study_id)
+        tag = resolve_one(Tag, tag_id)
+        interviews, assignments, done, _, _, rows = _study_coding(study)
+        by_interview = {interview.pk: interview for interview in interviews}
+        groups = {}
+        for row in rows:
+            if row.tag.pk != tag.pk:
+                continue
+            slots = {a.coder_id: index % len(CODER_COLOURS)
+                     for index, a in enumerate(assignments[row.utterance.interview_id])}
+            row.coders = [(user, applied, highlights, slots.get(user.pk)) for user, applied, highlights in row.coders]
+            groups.setdefault(row.utterance.interview_id, []).append(row)
+        return render(request, "interviews/study_tag_disagreements.html", {
+            "study": study, "tag": tag,
+            "groups": [(by_interview[pk], group) for pk, group in groups.items()],
+            "waiting": [by_interview[pk] for pk in assignments if pk not in done],
+        })

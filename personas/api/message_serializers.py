@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import AssumptionCheck, Message, MessageRevision
+from ..models import AssumptionCheck, Message, MessageReview, MessageRevision
 
 
 class AssumptionCheckSerializer(serializers.ModelSerializer):
@@ -133,3 +133,27 @@ class MessageUpdateSerializer(serializers.Serializer):
 
 class ApproveSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReviewRequestCreateSerializer(serializers.Serializer):
+    reviewer = serializers.UUIDField(help_text="The member (user id) asked to review; not the author under four-eyes.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                 help_text="What the reviewer should look at.")
+
+
+class ReviewRequestSerializer(serializers.ModelSerializer):
+    """A review request: one step of the message's review history."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    message = serializers.UUIDField(source="message.public_id", read_only=True)
+    reviewer = serializers.UUIDField(source="reviewer.public_id", read_only=True, allow_null=True)
+    requested_by = serializers.UUIDField(source="actor.public_id", read_only=True, allow_null=True,
+                                         help_text="Who asked; null for an API key.")
+    note = serializers.CharField(source="body", read_only=True)
+    revision = serializers.IntegerField(source="revision_number", read_only=True,
+                                        help_text="The revision number the review was asked for.")
+
+    class Meta:
+        model = MessageReview
+        fields = ["id", "message", "reviewer", "requested_by", "note", "revision", "created_at"]
+        read_only_fields = fields

@@ -11,16 +11,19 @@ from empathy_site.api.schema import results_of
 from empathy_site.model_update import UNCHANGED
 from empathy_site.sync.representation import represent_one
 from empathy_site.tenancy.lookups import resolve_many, resolve_one
+from empathy_site.tenancy.models import User
 from empathy_site.tenancy.roles import Perm, role_allows
 from interviews.models import Highlight
 
 from .. import services
-from ..models import Claim, Message, Persona
+from ..models import Claim, Message, MessageReview, Persona
 from .message_serializers import (
     ApproveSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     MessageUpdateSerializer,
+    ReviewRequestCreateSerializer,
+    ReviewRequestSerializer,
     RevisionSerializer,
     message_reading_context,
     revisions_for_reading,
@@ -128,6 +131,24 @@ class MessageViewSet(TenantModelViewSet):
         except services.SelfApprovalRefused as error:
             return error_response("self_approval", " ".join(error.messages))
         return self._respond(message)
+
+    @extend_schema(request=ReviewRequestCreateSerializer, responses={201: ReviewRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="review-requests")
+    def review_requests(self, request, *args, **kwargs):
+        """Ask a member to review the message: they are notified, and the message moves to in_review.
+
+        Under four-eyes review the reviewer cannot be the message's author (400), and approving stays refused to
+        the author (403 self_approval on approve)."""
+        message = self.get_object()
+        serializer = ReviewRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        review = services.message_request_review(
+            message=message, reviewer=resolve_one(User, data["reviewer"], field="reviewer"), note=data["note"],
+            by=self.actor,
+        )
+        review = MessageReview.objects.select_related("message", "reviewer", "actor").get(pk=review.pk)
+        return Response(ReviewRequestSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=results_of(OutcomeSerializer, "OutcomeList"))
     @extend_schema(methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeSerializer})

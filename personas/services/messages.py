@@ -243,8 +243,10 @@ def _writers_of(message: Message) -> set:
 
 
 @tenant_atomic()
-def message_request_review(*, message: Message, reviewer: User, note: str = "", by: User | None = None) -> Message:
-    """Names the member who should review the message; they are notified. The message moves to "in review"."""
+def message_request_review(*, message: Message, reviewer: User, note: str = "", by: User | None = None) -> MessageReview:
+    """Names the member who should review the message; they are notified. The message moves to "in review".
+
+    Returns the request, a step of the message's review history."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status in (Message.Status.ARCHIVED, Message.Status.APPROVED):
         raise ValidationError(f"An {message.get_status_display().lower()} message needs no review.")
@@ -255,13 +257,14 @@ def message_request_review(*, message: Message, reviewer: User, note: str = "", 
     message.review_requested_of = reviewer
     message.status = Message.Status.IN_REVIEW
     message.save()
-    MessageReview.objects.create(organization_id=message.organization_id, message=message, kind=MessageReview.Kind.REQUESTED,
-                                 actor=by, reviewer=reviewer, body=(note or "").strip()[:2000],
-                                 revision_number=message.revision_count)
+    request = MessageReview.objects.create(
+        organization_id=message.organization_id, message=message, kind=MessageReview.Kind.REQUESTED, actor=by,
+        reviewer=reviewer, body=(note or "").strip()[:2000], revision_number=message.revision_count,
+    )
     who = by.display_name if by is not None else "Someone"
     notify(user=reviewer, kind=NotificationKind.REVIEW_REQUEST,
            message=f"{who} asks you to review “{message.title}”.", link=_message_url(message))
-    return message
+    return request
 
 
 @tenant_atomic()

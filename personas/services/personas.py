@@ -15,6 +15,7 @@ from empathy_site.tenancy.notifications import notify
 from empathy_site.tenancy.selectors import is_member
 from empathy_site.text import plural, quoted
 from interviews.models import Highlight
+from interviews.selectors import coding
 
 from .. import selectors
 from ..models import AssumptionCheck, Citation, Claim, EvidencePolicy, Persona, PersonaVersion
@@ -258,6 +259,13 @@ def citation_create(
         raise ValidationError({"highlight": "No such highlight."})
     if stance not in Citation.Stance.values:
         raise ValidationError({"stance": "Choose supports or contradicts."})
+    if not coding.highlight_is_citable(highlight=highlight):
+        instead = [str(h.public_id) for h in coding.reconciled_highlights_over(highlight=highlight)]
+        raise ValidationError({"highlight": (
+            "The team has reconciled the coding here: this coder's highlight is no longer offered as evidence. "
+            + (f"Cite the reconciled highlight instead ({', '.join(instead)})." if instead
+               else "The team discarded it.")
+        )})
     cited = "This claim already cites that highlight."
     if Citation.objects.filter(claim=claim, highlight=highlight).exists():
         raise Conflict({"highlight": cited})

@@ -59,7 +59,7 @@ class ClaimEvidenceView(OrgView):
     def get(self, request, claim_id):
         claim = resolve_one(Claim, claim_id)
         query = request.GET.get("q", "").strip()
-        results = search_highlights(query=query, limit=8, viewer=request.user) if query else []
+        results = search_highlights(query=query, limit=8, viewer=request.user, citable=True) if query else []
         cited = set(claim.citations.values_list("highlight_id", flat=True))
         return render(request, "personas/_evidence_results.html", {
             "claim": claim, "results": results, "query": query, "cited": cited,

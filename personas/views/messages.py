@@ -149,7 +149,7 @@ class HighlightPickerView(OrgView):
     def get(self, request):
         query = request.GET.get("hq", "").strip()
         return render(request, "personas/messages/_highlight_results.html", {
-            "results": search_highlights(query=query, limit=8, viewer=request.user) if query else [], "query": query,
+            "results": search_highlights(query=query, limit=8, viewer=request.user, citable=True) if query else [], "query": query,
         })
 
 

@@ -115,6 +115,8 @@ def long_text_demo() -> dict[str, list[tuple[str, str]]]:
         ("participant-erase", f"{o}/participants/{participant.public_id}/erase/"),
         ("studies", f"{o}/studies/"),
         ("study", f"{o}/studies/{study.public_id}/"),
+        ("study-agreement", f"{o}/studies/{study.public_id}/agreement/"),
+        ("study-tag-disagreements", f"{o}/studies/{study.public_id}/agreement/tags/{tag.public_id}/"),
         ("personas", f"{o}/personas/"),
         ("persona", f"{o}/personas/{persona.public_id}/"),
         ("persona-edit", f"{o}/personas/{persona.public_id}/edit/"),

@@ -6,7 +6,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from empathy_site.tenancy.context import tenant_scope
-from empathy_site.tenancy.models import AuditEvent, Notification
+from empathy_site.tenancy.models import AuditEvent, Notification, Role
+from empathy_site.tenancy.services import api_key_create
 from personas import services
 from personas.models import Message, MessageReview
 from tests.api_assertions import assert_error
@@ -101,3 +102,62 @@ def test_request_review_notifies_the_reviewer_and_the_page_shows_who_approved_an
 def test_a_reviewer_from_another_organisation_is_refused(evidence, grounded_by_bob, charlie, bob):
     with tenant_scope(evidence["org"]), pytest.raises(ValidationError, match="member"):
         services.message_request_review(message=grounded_by_bob, reviewer=charlie.user, by=bob.user)
+
+
+def review_request(client, message, reviewer, **extra):
+    return client.post(f"/api/v1/messages/{message.public_id}/review-requests/",
+                       {"reviewer": str(reviewer.public_id), "note": "Check the claim"}, format="json", **extra)
+
+
+def test_request_review_through_the_api_notifies_and_the_author_still_cannot_approve(
+    evidence, grounded_by_bob, alice, bob, charlie
+):
+    as_bob = session_api(bob)
+    # Not the author (four-eyes), not someone outside the organisation: 400 on the field, nobody told.
+    assert "reviewer" in assert_error(review_request(as_bob, grounded_by_bob, bob.user), 400, "invalid")["details"]
+    assert "reviewer" in assert_error(review_request(as_bob, grounded_by_bob, charlie.user), 400, "invalid")["details"]
+    with tenant_scope(evidence["org"]):
+        assert not Notification.objects.filter(kind="review_request").exists()
+
+    first = review_request(as_bob, grounded_by_bob, alice.user, HTTP_IDEMPOTENCY_KEY="ask-alice")
+    assert first.status_code == 201, first.content
+    replayed = review_request(as_bob, grounded_by_bob, alice.user, HTTP_IDEMPOTENCY_KEY="ask-alice")
+    assert replayed.status_code == 201 and replayed.json() == first.json()
+    with tenant_scope(evidence["org"]):
+        request = MessageReview.objects.get(message=grounded_by_bob, kind="requested")  # once, not twice
+        told = Notification.objects.get(kind="review_request")
+    assert first.json() == {
+        "id": str(request.public_id), "message": str(grounded_by_bob.public_id), "reviewer": str(alice.user.public_id),
+        "requested_by": str(bob.user.public_id), "note": "Check the claim", "revision": 1,
+        "created_at": first.json()["created_at"],
+    }
+    assert told.user == alice.user and "Spring" in told.message
+    assert told.link == reverse("message_detail", args=[evidence["org"].slug, grounded_by_bob.public_id])
+    assert as_bob.get(f"/api/v1/messages/{grounded_by_bob.public_id}/").json()["status"] == "in_review"
+
+    refused = as_bob.post(f"/api/v1/messages/{grounded_by_bob.public_id}/approve/", {}, format="json")
+    assert_error(refused, 403, "self_approval")
+    approved = session_api(alice).post(f"/api/v1/messages/{grounded_by_bob.public_id}/approve/", {}, format="json")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    # An approved message needs no review.
+    assert_error(review_request(as_bob, grounded_by_bob, alice.user), 400, "invalid")
+
+
+def test_review_requests_by_role_and_key(evidence, grounded_by_bob, alice, member_factory):
+    viewer = member_factory(evidence["org"], Role.VIEWER)
+    assert_error(review_request(session_api(viewer), grounded_by_bob, alice.user), 403, "permission_denied")
+    _, read_only = api_key_create(organization=evidence["org"], name="reader", scopes=["read"])
+    _, writer = api_key_create(organization=evidence["org"], name="crm", scopes=["read", "write"])
+    reader_client, writer_client = APIClient(), APIClient()
+    reader_client.credentials(HTTP_AUTHORIZATION=f"Bearer {read_only}")
+    writer_client.credentials(HTTP_AUTHORIZATION=f"Bearer {writer}")
+    assert_error(review_request(reader_client, grounded_by_bob, alice.user), 403, "permission_denied")
+    by_key = review_request(writer_client, grounded_by_bob, alice.user)
+    assert by_key.status_code == 201 and by_key.json()["requested_by"] is None
+    with tenant_scope(evidence["org"]):
+        assert Notification.objects.get(kind="review_request").message.startswith("Someone asks you to review")
+
+
+def test_review_request_for_another_organisations_message_is_not_found(evidence, grounded_by_bob, charlie):
+    outsider = session_api(charlie)
+    assert_error(review_request(outsider, grounded_by_bob, charlie.user), 404, "not_found")

@@ -8,10 +8,12 @@ from rest_framework.test import APIClient
 from collaboration import services as collaboration_services
 from empathy_site.sync.registry import sync_types
 from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.models import Role
 from empathy_site.tenancy.services import api_key_create
 from interviews import services
 from interviews.services import Span
 from personas import services as persona_services
+from tests.factories import MembershipFactory
 from tests.interviews.evidence_fixtures import make_interview
 
 
@@ -34,6 +36,10 @@ def a_set_of_everything(org, n: int) -> None:
         persona_services.outcome_record(message=message, observed_reaction=3)
         collaboration_services.comment_create(target_type="persona", target=persona, body=f"Still true {n}?")
         collaboration_services.memo_create(target_type="interview", target=interview, body=f"Legal again {n}.")
+        coder = MembershipFactory(organization=org, role=Role.RESEARCHER).user
+        assignment = services.assignment_create(interview=interview, coder=coder)
+        services.assignment_set_done(assignment=assignment, done=True, by=coder, for_others=False)
+        services.reconcile(utterance=interview.utterances.get(position=0), tag=tag, decision="discard")
         services.participant_update(participant=person, name=f"Pat Doe {n}")
         services.study_delete(study=services.study_create(name=f"Abandoned {n}"))
 

@@ -9,11 +9,13 @@ from empathy_site.sync import webhooks
 from empathy_site.sync.models import ChangeEvent, WebhookEvent
 from empathy_site.sync.registry import ACTIONS, sync_types, webhook_event_types
 from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.models import Role
 from empathy_site.tenancy.services import api_key_create
 from interviews import services
 from interviews.services import Span
 from personas import services as persona_services
 from personas.models import AssumptionCheck
+from tests.factories import MembershipFactory
 from tests.interviews.evidence_fixtures import make_interview
 
 
@@ -60,14 +62,20 @@ def one_of_each(org) -> dict:
             message=message, observed_reaction=2, metric=persona_services.Metric(name="reply rate", value=0.04, source="ab_test"))
         comment = collaboration_services.comment_create(target_type="persona", target=persona, body="Is this still true?")
         memo = collaboration_services.memo_create(target_type="study", target=study, title="Why", body="Legal again.")
+        coder = MembershipFactory(organization=org, role=Role.RESEARCHER).user
+        assignment = services.assignment_create(interview=interview, coder=coder)
+        services.assignment_set_done(assignment=assignment, done=True, by=coder, for_others=False)
+        reconciliation = services.reconcile(utterance=interview.utterances.get(position=0), tag=tag, decision="discard")
     return {"participant": person, "study": study, "interview": interview, "tag": tag, "highlight": highlight,
             "persona": persona, "claim": claim, "citation": citation, "message": message, "assumption_check": check,
-            "outcome": outcome, "comment": comment, "memo": memo}
+            "outcome": outcome, "comment": comment, "memo": memo, "assignment": assignment,
+            "reconciliation": reconciliation}
 
 
 PLURAL = {"participant": "participants", "study": "studies", "interview": "interviews", "tag": "tags",
           "highlight": "highlights", "persona": "personas", "claim": "claims", "citation": "citations",
-          "message": "messages", "comment": "comments", "memo": "memos"}
+          "message": "messages", "comment": "comments", "memo": "memos", "assignment": "assignments",
+          "reconciliation": "reconciliations"}
 
 
 def rest_detail(api, object_type, instance) -> dict:
@@ -225,6 +233,15 @@ def _write_every_type(org, objects):
         collaboration_services.memo_update(memo=objects["memo"], body="Legal, again and again.")
         collaboration_services.comment_delete(comment=objects["comment"], is_admin=True)
         collaboration_services.memo_delete(memo=objects["memo"])
+        # A decision stands and a done assignment of a reconciled interview stays done (no service edits
+        # either): a change by hand still must be told.
+        reconciliation = objects["reconciliation"]
+        reconciliation.decision = "merge"
+        reconciliation.save()
+        assignment = objects["assignment"]
+        assignment.done_at = None
+        assignment.save()
+        services.assignment_delete(assignment=assignment)
         # Citations are never edited (delete and cite again): a note changed by hand still must be told.
         citation = objects["citation"]
         citation.note = "see minute 3"
@@ -237,7 +254,7 @@ def _write_every_type(org, objects):
         services.highlight_delete(highlight=objects["highlight"])
         services.tag_delete(tag=objects["tag"])
         services.study_delete(study=objects["study"])
-        services.interview_delete(interview=objects["interview"])
+        services.interview_delete(interview=objects["interview"])  # takes its reconciliations along
         services.participant_delete(participant=objects["participant"])
 
 
