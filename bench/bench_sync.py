@@ -110,7 +110,8 @@ def run(ctx) -> list[Row]:
     relay_seconds = _load(ctx, org)
     changes = ctx.scaled(CHANGES)
     raw_times, raw_seen = _follow_raw(ctx, org)
-    endpoint_times, seen = _follow_endpoint(org)
+    with ctx.profiled():
+        endpoint_times, seen = _follow_endpoint(org)
     if seen != changes or raw_seen != changes:
         raise RuntimeError(f"expected {changes} changes, the feed gave {seen} and the raw scan {raw_seen}")
     edge = min(EDGE_PAGES, max(1, len(endpoint_times) // 4))
