@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import json
 
 from django.conf import settings
@@ -73,9 +74,13 @@ def changes_page(*, after: int, types: list[str], limit: int, context: dict, per
     org_id = require_org_id()
     type_filter = "AND e.object_type = ANY(%(types)s)" if types else ""
     with connection.cursor() as cursor:
+        # For a stored object, the change's fields that its representation shows, as JSON text (see below).
         cursor.execute(
             f"""
-            SELECT e.position, e.object_type, e.object_id, e.action, e.changed_fields, e.occurred_at, r.body, r.fields,
+            SELECT e.position, e.object_type, e.object_id, e.action, e.changed_fields, e.occurred_at, r.body,
+                   CASE WHEN r.body IS NOT NULL THEN COALESCE(
+                       (SELECT jsonb_agg(name) FROM jsonb_array_elements_text(e.changed_fields) AS name
+                        WHERE r.fields ? name), '[]')::text END,
                    (SELECT max(position) FROM sync_changeevent WHERE organization_id = %(org)s)
             FROM sync_changeevent AS e
             LEFT JOIN sync_storedrepresentation AS r
@@ -89,27 +94,30 @@ def changes_page(*, after: int, types: list[str], limit: int, context: dict, per
         rows = cursor.fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
-    objects = _objects(rows, context, personal_data=personal_data)
+    rendered = _render_missing(rows, context, personal_data=personal_data)
     # Bound once per page: the field otherwise looks the active time zone up for every value.
     occurred = serializers.DateTimeField(default_timezone=_default_timezone()).to_representation
     deleted = ChangeEvent.Action.DELETED
     entries = []
-    for position, object_type, object_id, action, changed_fields, occurred_at, *_ in rows:
-        body, fields = objects.get((object_type, object_id), (None, None))
+    for position, object_type, object_id, action, changed_fields, occurred_at, body, shown, _ in rows:
+        if body is None and (object_type, object_id) in rendered:
+            body, fields = rendered[(object_type, object_id)]
+            shown = json_text([name for name in _json(changed_fields) if name in fields])
+        # A deletion (erasures included) is a tombstone: the id and nothing else. Only fields this reader can
+        # see are named changed: a key without personal_data is not told that a name changed.
         gone = action == deleted or body is None
-        envelope = json_text({
-            "position": position,
-            "type": object_type,
-            "id": str(object_id),
-            "action": action,
-            # Only fields this reader can see: a key without personal_data is not told that a name changed.
-            "changed_fields": [] if gone else [name for name in _json(changed_fields) if name in fields],
-            "occurred_at": occurred(occurred_at),
-        })
-        # A deletion (erasures included) is a tombstone: the id and nothing else.
-        entries.append(f'{envelope[:-1]},"object":{"null" if gone else body},"deleted":{"true" if gone else "false"}}}')
+        entries.append(
+            f'{{"position":{position},"type":{_quoted(object_type)},"id":"{object_id}","action":{_quoted(action)},'
+            f'"changed_fields":{"[]" if gone else shown},"occurred_at":"{occurred(occurred_at)}",'
+            f'"object":{"null" if gone else body},"deleted":{"true" if gone else "false"}}}'
+        )
     last = rows[-1][0] if rows else after
     return f"[{','.join(entries)}]", last, more
+
+
+@functools.cache
+def _quoted(name: str) -> str:
+    return json_text(name)
 
 
 def json_text(value) -> str:
@@ -130,25 +138,23 @@ def _default_timezone():
     return timezone.get_current_timezone() if settings.USE_TZ else None
 
 
-def _objects(rows, context: dict, *, personal_data: bool) -> dict:
-    """(type, id) -> (JSON text, set of field names) of every object of the page that still exists."""
-    objects, wanted = {}, {}
-    for _, object_type, object_id, action, _, _, body, fields, _ in rows:
-        if body is not None:
-            objects[(object_type, object_id)] = (body, set(_json(fields)))
-        elif action != ChangeEvent.Action.DELETED:
+def _render_missing(rows, context: dict, *, personal_data: bool) -> dict:
+    """(type, id) -> (JSON text, set of field names) of each object of the page that has no stored representation
+    and still exists, rendered now; stored when its type may be."""
+    wanted, rendered, storing = {}, {}, []
+    for _, object_type, object_id, action, _, _, body, _, _ in rows:
+        if body is None and action != ChangeEvent.Action.DELETED:
             wanted.setdefault(object_type, set()).add(object_id)
-    rendered = []
     for object_type, ids in wanted.items():
         entry = sync_type(object_type)
         for public_id, data in objects_as_shown(object_type, _with_public_ids(entry.model, ids), context):
-            objects[(object_type, public_id)] = (json_text(data), set(data))
+            rendered[(object_type, public_id)] = (json_text(data), set(data))
             if entry.storable:
-                rendered.append((object_type, public_id, objects[(object_type, public_id)][0], json_text(list(data))))
-    if rendered:
+                storing.append((object_type, public_id, rendered[(object_type, public_id)][0], json_text(list(data))))
+    if storing:
         # Every row carries the last position handed out when the page was read, before anything was rendered.
-        _store(rendered, personal_data=personal_data, rendered_after=rows[0][-1])
-    return objects
+        _store(storing, personal_data=personal_data, rendered_after=rows[0][-1])
+    return rendered
 
 
 def _store(rendered: list[tuple], *, personal_data: bool, rendered_after: int) -> None:
@@ -159,10 +165,11 @@ def _store(rendered: list[tuple], *, personal_data: bool, rendered_after: int) -
     the representations of the objects it positions changes of, either sees it or is seen by it."""
     org_id = require_org_id()
     types, ids, bodies, fields = (list(column) for column in zip(*rendered, strict=True))
-    with tenant_atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, org_id])
+    with tenant_atomic(savepoint=False), connection.cursor() as cursor:
+        # Two statements, one round trip: the second takes its snapshot once it holds the lock.
         cursor.execute(
             """
+            SELECT pg_advisory_xact_lock(%(namespace)s, %(org)s);
             INSERT INTO sync_storedrepresentation (organization_id, public_id, object_type, object_id, personal_data, body, fields)
             SELECT %(org)s, gen_random_uuid(), v.object_type, v.object_id, %(personal)s, v.body, v.fields
             FROM unnest(%(types)s::varchar[], %(ids)s::uuid[], %(bodies)s::text[], %(fields)s::jsonb[])
@@ -174,8 +181,8 @@ def _store(rendered: list[tuple], *, personal_data: bool, rendered_after: int) -
             )
             ON CONFLICT (organization_id, object_type, object_id, personal_data) DO NOTHING
             """,
-            {"org": org_id, "personal": personal_data, "types": types, "ids": ids, "bodies": bodies, "fields": fields,
-             "after": rendered_after},
+            {"namespace": LOCK_NAMESPACE, "org": org_id, "personal": personal_data, "types": types, "ids": ids,
+             "bodies": bodies, "fields": fields, "after": rendered_after},
         )
 
 

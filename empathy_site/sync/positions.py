@@ -27,12 +27,14 @@ def assign_positions() -> int:
     org_id = require_org_id()
     assigned = 0
     while True:
-        with tenant_atomic():
+        # No savepoint: this runs before every feed page, and a failure here fails the page anyway.
+        with tenant_atomic(savepoint=False):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, org_id])
+                    # Two statements, one round trip: the second takes its snapshot once it holds the lock.
                     cursor.execute(
                         """
+                        SELECT pg_advisory_xact_lock(%s, %s);
                         WITH base AS (
                             SELECT COALESCE(MAX(position), 0) AS top FROM sync_changeevent WHERE organization_id = %s
                         ), next AS (
@@ -50,8 +52,9 @@ def assign_positions() -> int:
                         )
                         SELECT count(*) FROM positioned
                         """,
-                        [org_id, org_id, BATCH, org_id],
+                        [LOCK_NAMESPACE, org_id, org_id, org_id, BATCH, org_id],
                     )
+                    cursor.nextset()
                     count = cursor.fetchone()[0]
             else:
                 top = ChangeEvent.objects.aggregate(top=Max("position"))["top"] or 0
