@@ -14,8 +14,9 @@ class InterviewsConfig(AppConfig):
         from .api.serializers import InterviewSerializer, ParticipantSerializer, StudySerializer
         from .models import Assignment, Highlight, Interview, Participant, Reconciliation, Study, Tag
 
-        register_sync_type("participant", model=Participant, serializer=ParticipantSerializer)
-        register_sync_type("study", model=Study, serializer=StudySerializer)
+        # Their representations are their own rows: the feed may keep them rendered (sync.registry.SyncType.storable).
+        register_sync_type("participant", model=Participant, serializer=ParticipantSerializer, storable=True)
+        register_sync_type("study", model=Study, serializer=StudySerializer, storable=True)
         register_sync_type("interview", model=Interview, serializer=InterviewSerializer, prepare=lambda qs: (
             qs.select_related("study").prefetch_related("attendances__participant", "media_files")))
         register_sync_type("tag", model=Tag, serializer=TagSerializer, prepare=lambda qs: (

@@ -38,10 +38,39 @@ class ChangeEvent(TenantModel):
             models.Index(fields=["organization", "position"], name="change_org_position_idx"),
             models.Index(fields=["organization", "object_type", "positioned_at"], name="change_org_type_time_idx"),
             models.Index(fields=["organization", "id"], condition=Q(position__isnull=True), name="change_org_unpositioned_idx"),
+            # An object's changes: whether a stored representation is older than one of them (feed.py).
+            models.Index(fields=["organization", "object_type", "object_id"], name="change_org_object_idx"),
         ]
 
     def __str__(self):
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class StoredRepresentation(TenantModel):
+    """An object as the changes feed last rendered it to one kind of reader (with or without personal data),
+    as JSON text: a page splices it into its response instead of reading and serialising the object again.
+
+    Only ever as current as the object's last positioned change: the relay deletes an object's rows when it
+    positions a newer change (positions.py), the feed stores one only when no change is newer than what it
+    rendered, and erasure deletes them all. A cache: losing rows costs a rendering, never data.
+    """
+
+    object_type = models.CharField(max_length=30)
+    object_id = models.UUIDField()
+    personal_data = models.BooleanField()
+    body = models.TextField()
+    # The representation's top-level field names (a change's changed_fields are cut down to them).
+    fields = models.JSONField(default=list)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["organization", "object_type", "object_id", "personal_data"],
+                                    name="stored_representation_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id}"
 
 
 class WebhookEndpoint(TenantModel):

@@ -5,6 +5,9 @@ A plain sequence or updated_at cursor loses rows: transaction T1 takes number
 past 10, then T1 commits and 10 is never seen. Here positions are handed out
 only to rows that are already committed, under a per-org lock, each batch
 above everything handed out before; so nothing can appear behind a cursor.
+
+Positioning a change also deletes the representations the feed stored of its object (StoredRepresentation):
+they are older than the change. The feed stores one under the same lock (feed.py), so the two cannot cross.
 """
 
 from django.db import connection
@@ -16,7 +19,7 @@ from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from .models import ChangeEvent
 
 BATCH = 10_000
-_LOCK_NAMESPACE = 71_003  # pg_advisory_xact_lock(namespace, org id)
+LOCK_NAMESPACE = 71_003  # pg_advisory_xact_lock(namespace, org id)
 
 
 def assign_positions() -> int:
@@ -24,12 +27,14 @@ def assign_positions() -> int:
     org_id = require_org_id()
     assigned = 0
     while True:
-        with tenant_atomic():
+        # No savepoint: this runs before every feed page, and a failure here fails the page anyway.
+        with tenant_atomic(savepoint=False):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, org_id])
+                    # Two statements, one round trip: the second takes its snapshot once it holds the lock.
                     cursor.execute(
                         """
+                        SELECT pg_advisory_xact_lock(%s, %s);
                         WITH base AS (
                             SELECT COALESCE(MAX(position), 0) AS top FROM sync_changeevent WHERE organization_id = %s
                         ), next AS (
@@ -37,13 +42,20 @@ def assign_positions() -> int:
                             FROM sync_changeevent
                             WHERE organization_id = %s AND position IS NULL
                             ORDER BY id LIMIT %s
+                        ), positioned AS (
+                            UPDATE sync_changeevent AS c SET position = next.pos, positioned_at = clock_timestamp()
+                            FROM next WHERE c.id = next.id
+                            RETURNING c.object_type, c.object_id
+                        ), outdated AS (
+                            DELETE FROM sync_storedrepresentation AS r USING positioned AS p
+                            WHERE r.organization_id = %s AND r.object_type = p.object_type AND r.object_id = p.object_id
                         )
-                        UPDATE sync_changeevent AS c SET position = next.pos, positioned_at = clock_timestamp()
-                        FROM next WHERE c.id = next.id
+                        SELECT count(*) FROM positioned
                         """,
-                        [org_id, org_id, BATCH],
+                        [LOCK_NAMESPACE, org_id, org_id, org_id, BATCH, org_id],
                     )
-                    count = cursor.rowcount
+                    cursor.nextset()
+                    count = cursor.fetchone()[0]
             else:
                 top = ChangeEvent.objects.aggregate(top=Max("position"))["top"] or 0
                 pending = list(ChangeEvent.objects.filter(position__isnull=True).order_by("id")[:BATCH])

@@ -35,6 +35,11 @@ class SyncType:
     # The objects of other sync types whose representation embeds this one (a claim's persona): when this
     # one changes, change capture records them too.
     parents: Callable[[object], list] = _no_parents
+    # Whether the feed may keep the rendered representation until the object's next change (StoredRepresentation):
+    # only for representations made of the object's own row, so that nothing else can change them without a
+    # change event of this object. Not for one that embeds other rows (a citation's quote is its highlight's)
+    # or holds what changes by itself (an interview's signed, expiring media link).
+    storable: bool = False
 
 
 _types: dict[str, SyncType] = {}
@@ -52,11 +57,13 @@ def register_sync_type(
     prepare: Callable = lambda queryset: queryset,
     context: Callable[[list], dict] = _no_context,
     parents: Callable[[object], list] = _no_parents,
+    storable: bool = False,
 ) -> None:
     existing = _types.get(name)
     if existing is not None and existing.model is not model:
         raise ValueError(f"The sync type {name!r} is already registered for {existing.model.__name__}.")
-    entry = SyncType(name=name, model=model, serializer=serializer, prepare=prepare, context=context, parents=parents)
+    entry = SyncType(name=name, model=model, serializer=serializer, prepare=prepare, context=context, parents=parents,
+                     storable=storable)
     _types[name] = entry
     _type_by_model[model] = name
     register_webhook_events(*(f"{name}.{action}" for action in ACTIONS))

@@ -85,13 +85,14 @@ def tenant_scope(organization: Organization | int):
 
 
 @contextlib.contextmanager
-def tenant_atomic():
+def tenant_atomic(*, savepoint: bool = True):
     """A transaction (or savepoint) bound to the active org. Services' writes use this.
 
-    Also a decorator. Raises NoActiveTenant when no org is active.
+    Also a decorator. Raises NoActiveTenant when no org is active. `savepoint=False`: inside an open
+    transaction, no savepoint (two round trips fewer); an error then fails the whole transaction.
     """
     org_id = require_org_id()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         bind_transaction_to_org(org_id)
         yield
 

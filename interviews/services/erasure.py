@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from empathy_site.api.models import IdempotencyRecord
-from empathy_site.sync.models import DeliveryAttempt, FailedTask, WebhookDelivery, WebhookEvent
+from empathy_site.sync.models import DeliveryAttempt, FailedTask, StoredRepresentation, WebhookDelivery, WebhookEvent
 from empathy_site.sync.webhooks import emit
 from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.context import tenant_atomic
@@ -90,6 +90,8 @@ def _scrub_sync_copies(words: "ErasedWords") -> None:
     _scrub_rows(DeliveryAttempt.objects.exclude(error=""), "error", words.scrub_text)
     _scrub_rows(FailedTask.objects.all(), "args", words.scrub_json)
     _scrub_rows(FailedTask.objects.all(), "error", words.scrub_text)
+    # The feed's stored representations are renderings it can make again: all of the organisation's go.
+    StoredRepresentation.objects.all().delete()
 
 
 def _scrub_rows(queryset, field: str, scrub, delete_if=None) -> None:
