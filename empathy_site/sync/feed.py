@@ -71,27 +71,7 @@ def changes_page(*, after: int, types: list[str], limit: int, context: dict, per
     reader, read in the same query as the events; the others, and those not stored yet, are rendered now (and
     stored when they may be)."""
     assign_positions()
-    org_id = require_org_id()
-    type_filter = "AND e.object_type = ANY(%(types)s)" if types else ""
-    with connection.cursor() as cursor:
-        # For a stored object, the change's fields that its representation shows, as JSON text (see below).
-        cursor.execute(
-            f"""
-            SELECT e.position, e.object_type, e.object_id, e.action, e.changed_fields, e.occurred_at, r.body,
-                   CASE WHEN r.body IS NOT NULL THEN COALESCE(
-                       (SELECT jsonb_agg(name) FROM jsonb_array_elements_text(e.changed_fields) AS name
-                        WHERE r.fields ? name), '[]')::text END,
-                   (SELECT max(position) FROM sync_changeevent WHERE organization_id = %(org)s)
-            FROM sync_changeevent AS e
-            LEFT JOIN sync_storedrepresentation AS r
-                ON r.organization_id = e.organization_id AND r.object_type = e.object_type
-                AND r.object_id = e.object_id AND r.personal_data = %(personal)s
-            WHERE e.organization_id = %(org)s AND e.position > %(after)s {type_filter}
-            ORDER BY e.position LIMIT %(limit)s
-            """,
-            {"org": org_id, "personal": personal_data, "after": after, "types": types, "limit": limit + 1},
-        )
-        rows = cursor.fetchall()
+    rows = _page_rows(after=after, types=types, limit=limit, personal_data=personal_data)
     more = len(rows) > limit
     rows = rows[:limit]
     rendered = _render_missing(rows, context, personal_data=personal_data)
@@ -113,6 +93,39 @@ def changes_page(*, after: int, types: list[str], limit: int, context: dict, per
         )
     last = rows[-1][0] if rows else after
     return f"[{','.join(entries)}]", last, more
+
+
+def _page_rows(*, after: int, types: list[str], limit: int, personal_data: bool) -> list[tuple]:
+    """Up to limit + 1 events after `after`: (position, type, id, action, changed fields, occurred at, stored
+    body or None, the changed fields the stored body shows as JSON text or None, the last position handed out)."""
+    if connection.vendor != "postgresql":
+        # The embedded SQLite of `make run`: the same events, every object rendered on each page, nothing stored.
+        events = ChangeEvent.objects.filter(position__gt=after).order_by("position")
+        if types:
+            events = events.filter(object_type__in=types)
+        return [(*row, None, None, None) for row in events.values_list(
+            "position", "object_type", "object_id", "action", "changed_fields", "occurred_at")[: limit + 1]]
+    org_id = require_org_id()
+    type_filter = "AND e.object_type = ANY(%(types)s)" if types else ""
+    with connection.cursor() as cursor:
+        # For a stored object, the change's fields that its representation shows, as JSON text (see below).
+        cursor.execute(
+            f"""
+            SELECT e.position, e.object_type, e.object_id, e.action, e.changed_fields, e.occurred_at, r.body,
+                   CASE WHEN r.body IS NOT NULL THEN COALESCE(
+                       (SELECT jsonb_agg(name) FROM jsonb_array_elements_text(e.changed_fields) AS name
+                        WHERE r.fields ? name), '[]')::text END,
+                   (SELECT max(position) FROM sync_changeevent WHERE organization_id = %(org)s)
+            FROM sync_changeevent AS e
+            LEFT JOIN sync_storedrepresentation AS r
+                ON r.organization_id = e.organization_id AND r.object_type = e.object_type
+                AND r.object_id = e.object_id AND r.personal_data = %(personal)s
+            WHERE e.organization_id = %(org)s AND e.position > %(after)s {type_filter}
+            ORDER BY e.position LIMIT %(limit)s
+            """,
+            {"org": org_id, "personal": personal_data, "after": after, "types": types, "limit": limit + 1},
+        )
+        return cursor.fetchall()
 
 
 @functools.cache
@@ -149,7 +162,7 @@ def _render_missing(rows, context: dict, *, personal_data: bool) -> dict:
         entry = sync_type(object_type)
         for public_id, data in objects_as_shown(object_type, _with_public_ids(entry.model, ids), context):
             rendered[(object_type, public_id)] = (json_text(data), set(data))
-            if entry.storable:
+            if entry.storable and connection.vendor == "postgresql":
                 storing.append((object_type, public_id, rendered[(object_type, public_id)][0], json_text(list(data))))
     if storing:
         # Every row carries the last position handed out when the page was read, before anything was rendered.
@@ -187,6 +200,8 @@ def _store(rendered: list[tuple], *, personal_data: bool, rendered_after: int) -
 
 
 def _with_public_ids(model, ids):
+    if connection.vendor != "postgresql":
+        return model.objects.filter(public_id__in=ids)
     return model.objects.filter(_EqualsAny(F("public_id"), list(ids)))
 
 
