@@ -1,7 +1,7 @@
 """What an imported codebook or project becomes: tags, participants, studies, interviews, highlights, notes.
 
 Everything goes through the interviews app's services (tag_create, participant_create, study_create,
-interview_create_from_utterances, speaker_map, highlight_create), so an import is what the same work done by hand
+interview_create_from_utterances, speaker_map, highlight_create_many), so an import is what the same work done by hand
 would be. Codes merge with existing tags by GUID, then by name (case-insensitive); the report counts what was
 created and what matched, and lists what was skipped with the reason.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-
-from django.core.exceptions import ValidationError
 
 from empathy_site.tenancy.context import require_org_id
 from empathy_site.tenancy.models import User
@@ -141,24 +139,29 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None, 
         created["sources"][source.guid] = interview
         _map_speakers(interview, case_of_source.get(source.guid, []), participants.values(), by)
         starts = [s.start for s in segments]
+        located, items = [], []
         for selection in source.selections:
             start = locate(segments, starts, selection.start, is_end=False)
             end = locate(segments, starts, selection.end, is_end=True)
-            note = "\n\n".join(notes[g].text for g in selection.note_guids if g in notes and notes[g].text.strip())
             if start is None or end is None or end <= start:
                 report["selections_skipped"] += 1
                 continue
-            try:
-                created["selections"][selection.guid] = interview_services.highlight_create(
-                    interview=interview, span=interview_services.Span(start[0], start[1], end[0], end[1]),
-                    tags=[tags[g] for g in dict.fromkeys(selection.code_guids) if g in tags], note=note,
-                    by=members.get(selection.creating_user or "", by),
-                )
-            except ValidationError:  # only whitespace selected: nothing to keep
+            note = "\n\n".join(notes[g].text for g in selection.note_guids if g in notes and notes[g].text.strip())
+            located.append(selection)
+            items.append(interview_services.HighlightItem(
+                span=interview_services.Span(start[0], start[1], end[0], end[1]),
+                tags=tuple(tags[g] for g in dict.fromkeys(selection.code_guids) if g in tags), note=note,
+                by=members.get(selection.creating_user or "", by),
+            ))
+        # All at once, checked as one by one; a selection of only whitespace is left out (nothing to keep).
+        made = interview_services.highlight_create_many(interview=interview, items=items, skip_invalid=True)
+        for selection, highlight in zip(located, made, strict=True):
+            if highlight is None:
                 report["selections_skipped"] += 1
                 continue
+            created["selections"][selection.guid] = highlight
             report["highlights_created"] += 1
-            report["notes_imported"] += 1 if note else 0
+            report["notes_imported"] += 1 if highlight.note else 0
         for guid in source.note_guids:
             if guid in notes:
                 skipped.append({"name": notes[guid].name or source.name, "kind": "note",
