@@ -7,6 +7,7 @@ class InteropConfig(AppConfig):
     name = "interop"
 
     def ready(self):
+        # Models and services load once the apps registry is ready; lower layers learn of exports through registries.
         from empathy_site.tenancy.erasure import register_organization_eraser
         from interviews.selectors import SignedFile, SignedKind, register_signed_kind
 

@@ -35,6 +35,7 @@ class ImportReportSerializer(serializers.Serializer):
     utterances_created = serializers.IntegerField(required=False)
     highlights_created = serializers.IntegerField(required=False)
     notes_imported = serializers.IntegerField(required=False)
+    memos_imported = serializers.IntegerField(required=False, help_text="Notes on sources, codes and sets, as memos.")
     selections_skipped = serializers.IntegerField(required=False, help_text="Selections that cover no text.")
     skipped = ImportSkippedSerializer(many=True, required=False)
 

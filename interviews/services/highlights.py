@@ -136,7 +136,13 @@ def highlight_create_many(*, interview: Interview, items: list[HighlightItem], s
     if interview.status != Interview.Status.READY:
         raise ValidationError("Highlights can be made once the transcript is ready.")
     org_id = require_org_id()
-    transcript = list(Utterance.objects.filter(interview=interview).select_related("speaker").order_by("position"))
+    # Only the utterances some span covers, in one query (a transcript's few hundred, not its thousands).
+    wanted = set()
+    for item in items:
+        if 0 <= item.span.start_position <= item.span.end_position:
+            wanted.update(range(item.span.start_position, item.span.end_position + 1))
+    transcript = list(Utterance.objects.filter(interview=interview, position__in=sorted(wanted))
+                      .select_related("speaker").order_by("position"))
     by_position = {u.position: index for index, u in enumerate(transcript)}
     made: list[Highlight | None] = []
     links: list[tuple[Highlight, list[Tag]]] = []
