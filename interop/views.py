@@ -136,7 +136,7 @@ def _queued(view: OrgView, *, kind: str, study=None) -> HttpResponseRedirect:
                                      by=view.request.user)
     what = "The backup" if kind == ExportJob.Kind.BACKUP else f"The export of {study.name if study else 'the whole project'}"
     messages.info(view.request, f"{what} is large, so it is being built in the background; its download link "
-                                "appears under Exports when it is ready.")
+                                "appears under Large exports when it is ready.")
     return redirect(f"{reverse('imports', args=[view.organization.slug])}#export-{job.public_id}")
 
 

@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "MemoTargetTypeEnum": "collaboration.models.MEMO_TARGET_CHOICES",
         "ClaimKindEnum": "personas.models.personas.Claim.Kind",
         "QuestionKindEnum": "personas.models.outcomes.ExerciseQuestion.Kind",
+        "JobStatusEnum": "interop.models.jobs.JobStatus",
     },
 }
 
