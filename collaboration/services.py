@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from empathy_site.sync.capture import one_change
 from empathy_site.tenancy.audit import AuditAction, audit_record
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import NotificationKind, Organization, User
@@ -73,7 +74,10 @@ def _mentions(body: str) -> list[User]:
 
 
 @tenant_atomic()
-def comment_create(*, target_type: str, target, body: str, parent: Comment | None = None, by: User | None = None) -> Comment:
+def comment_create(*, target_type: str, target, body: str, parent: Comment | None = None, by: User | None = None,
+                   created_at=None, notify_mentioned: bool = True) -> Comment:
+    """`created_at` and `notify_mentioned=False`: a comment restored from a backup keeps its time, and the members
+    it mentions were told when it was first written."""
     body = _clean_body(body)
     if target.organization_id != require_org_id():
         raise ValidationError({"target": "No such object."})
@@ -86,12 +90,17 @@ def comment_create(*, target_type: str, target, body: str, parent: Comment | Non
     mentioned = _mentions(body)
     comment = Comment(organization_id=require_org_id(), author=by, body=body, parent=parent,
                       mentions=[str(user.public_id) for user in mentioned], **{target_type: target})
-    comment.save()
+    with one_change(comment):  # recorded once, with the time it keeps
+        comment.save()
+        if created_at is not None and created_at <= comment.created_at:
+            Comment.objects.filter(pk=comment.pk).update(created_at=created_at)
+            comment.created_at = created_at
     if parent is not None and parent.resolved_at is not None:
         # A new reply reopens a resolved thread.
         parent.resolved_at, parent.resolved_by = None, None
         parent.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
-    _notify_mentions(comment, mentioned, by)
+    if notify_mentioned:
+        _notify_mentions(comment, mentioned, by)
     return comment
 
 
@@ -140,13 +149,19 @@ def comment_delete(*, comment: Comment, by: User | None = None, is_admin: bool =
 
 
 @tenant_atomic()
-def memo_create(*, target_type: str, target, body: str, title: str = "", by: User | None = None) -> Memo:
+def memo_create(*, target_type: str, target, body: str, title: str = "", by: User | None = None,
+                created_at=None) -> Memo:
+    """`created_at`: when the memo was written, if not now (one brought in from another tool keeps its time)."""
     body = _clean_body(body)
     if target.organization_id != require_org_id():
         raise ValidationError({"target": "No such object."})
     memo = Memo(organization_id=require_org_id(), author=by, title=(title or "").strip()[:200], body=body,
                 **{target_type: target})
-    memo.save()
+    with one_change(memo):  # recorded once, with the time it keeps
+        memo.save()
+        if created_at is not None and created_at <= memo.created_at:
+            Memo.objects.filter(pk=memo.pk).update(created_at=created_at)
+            memo.created_at = created_at
     return memo
 
 

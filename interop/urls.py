@@ -11,6 +11,7 @@ urlpatterns = [
     path("exports/codebook/", views.CodebookDownloadView.as_view(), name="export_codebook"),
     path("exports/project/", views.ProjectDownloadView.as_view(), name="export_project"),
     path("exports/backup/", views.BackupDownloadView.as_view(), name="export_backup"),
+    path("exports/jobs/", views.ExportJobsView.as_view(), name="export_jobs"),
     path("exports/interviews/<uuid:interview_id>/", views.InterviewDownloadView.as_view(), name="export_interview"),
     path("exports/personas/<uuid:persona_id>/", views.PersonaDownloadView.as_view(), name="export_persona"),
 ]

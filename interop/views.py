@@ -1,20 +1,22 @@
 """Web UI: the import page (upload, jobs with their reports) and downloads of every export, as the API's."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from empathy_site.tenancy.lookups import resolve_one
 from empathy_site.tenancy.roles import Perm
 from empathy_site.tenancy.web import OrgView, ServiceFormView
 from interviews.models import Interview, Study, Tag
+from interviews.selectors import signed_file_path
 from personas.models import Persona
 
 from . import exports, selectors, services
 from .exports import research
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 
 
 class ImportForm(forms.Form):
@@ -38,7 +40,7 @@ class ImportsView(ServiceFormView):
         return render(request, "interop/imports.html", {
             "form": form or ImportForm(), "jobs": jobs, "can_edit": self.can(Perm.RESEARCH),
             "is_admin": self.can(Perm.MANAGE_ORG), "studies": Study.objects.order_by("name"),
-            "pending": any(job.status in ("queued", "processing") for job in jobs),
+            "pending": any(job.status in ("queued", "processing") for job in jobs), **_export_jobs(self),
         }, status=status)
 
     def perform(self, form):
@@ -128,22 +130,47 @@ class PersonaDownloadView(OrgView):
         return _download(research.persona_docx(persona, claims, link=_link(request, self.organization)))
 
 
+def _queued(view: OrgView, *, kind: str, study=None) -> HttpResponseRedirect:
+    """A large export: built by a background job, followed on the Import & export page until its link is ready."""
+    job = services.export_job_create(kind=kind, study=study, personal_data=view.can(Perm.PERSONAL_DATA),
+                                     by=view.request.user)
+    what = "The backup" if kind == ExportJob.Kind.BACKUP else f"The export of {study.name if study else 'the whole project'}"
+    messages.info(view.request, f"{what} is large, so it is being built in the background; its download link "
+                                "appears under Large exports when it is ready.")
+    return redirect(f"{reverse('imports', args=[view.organization.slug])}#export-{job.public_id}")
+
+
 class ProjectDownloadView(OrgView):
-    """The REFI-QDA project (optionally one study's)."""
+    """The REFI-QDA project (optionally one study's); a large one is built by a background job."""
 
     def get(self, request):
         study = resolve_one(Study, request.GET.get("study")) if request.GET.get("study") else None
+        if selectors.export_is_large(study=study):
+            return _queued(self, kind=ExportJob.Kind.PROJECT, study=study)
         return _download(exports.project_qdpx(personal_data=self.can(Perm.PERSONAL_DATA), study=study))
 
 
 class BackupDownloadView(OrgView):
-    """Admins: the whole-organisation backup, as `manage.py export_org` writes it."""
+    """Admins: the whole-organisation backup, as `manage.py export_org` writes it; a large one is built by a
+    background job."""
 
     read_permission = Perm.MANAGE_ORG
 
     def get(self, request):
-        stream = exports.base.spooled()
-        services.org_backup(target=stream)
-        stream.seek(0)
-        name = exports.base.filename(f"{self.organization.slug}-backup", exports.Export("zip", "application/zip"))
-        return FileResponse(stream, as_attachment=True, filename=name, content_type="application/zip")
+        if selectors.export_is_large():
+            return _queued(self, kind=ExportJob.Kind.BACKUP)
+        return _download(services.build_backup())
+
+
+class ExportJobsView(OrgView):
+    """The export jobs' table alone, polled by the Import & export page while one is being built."""
+
+    def get(self, request):
+        return render(request, "interop/_export_jobs.html", _export_jobs(self))
+
+
+def _export_jobs(view: OrgView) -> dict:
+    jobs = selectors.export_job_list(manage_org=view.can(Perm.MANAGE_ORG), personal_data=view.can(Perm.PERSONAL_DATA))
+    for job in jobs:
+        job.url = signed_file_path(job)
+    return {"export_jobs": jobs, "exports_pending": any(job.pending for job in jobs)}

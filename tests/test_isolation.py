@@ -29,7 +29,7 @@ ORG_WIDE_ROUTES = {
     # Research exchange: exports of the whole organisation (or of what a query selects).
     "export-codebook-qdc", "export-project-qdpx", "export-highlights-xlsx", "export-highlights-docx",
     "export-highlights-csv", "export-highlights-html", "export-codebook-csv", "export-codebook-xlsx",
-    "export-codebook-docx", "imports", "export_highlights", "export_codebook", "export_project", "export_backup", "reel_list",
+    "export-codebook-docx", "imports", "export_highlights", "export_codebook", "export_project", "export_backup", "export_jobs", "reel_list",
 }
 # Routes with no tenant object in them (checked here only for existing).
 # invitation_accept's `token` is itself the credential and names its organisation, so it answers whoever holds
@@ -105,9 +105,10 @@ def b_objects(org_b, charlie):
         from empathy_site.sync.models import FailedTask
 
         objects["failed_task"] = FailedTask.objects.create(organization=org_b, task_name="x", args=[org_b.pk], error="e")
-        from interop.models import ImportJob
+        from interop.models import ExportJob, ImportJob
 
         objects["import_job"] = ImportJob.objects.create(organization=org_b, filename="b.qdc", format="qdc")
+        objects["export_job"] = ExportJob.objects.create(organization=org_b, kind="project")
         objects["delivery"] = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, event=event,
                                                              next_attempt_at=timezone.now())
         from collaboration import services as collaboration_services
@@ -166,7 +167,7 @@ API_BASENAMES = {
     "persona": "persona", "claim": "claim", "citation": "citation", "message": "message", "webhook": "webhook",
     "comment": "comment", "memo": "memo", "invitation": "invitation",
     "assignment": "assignment", "reconciliation": "reconciliation",
-    "exercise": "exercise", "import": "import_job",
+    "exercise": "exercise", "import": "import_job", "export": "export_job",  # export-job-detail
     "clip": "clip", "reel": "reel",
 }
 

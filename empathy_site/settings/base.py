@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "MemoTargetTypeEnum": "collaboration.models.MEMO_TARGET_CHOICES",
         "ClaimKindEnum": "personas.models.personas.Claim.Kind",
         "QuestionKindEnum": "personas.models.outcomes.ExerciseQuestion.Kind",
+        "JobStatusEnum": "interop.models.jobs.JobStatus",
     },
 }
 
@@ -334,6 +335,8 @@ DOCX_MAX_COMPRESSION_RATIO = env.int("DOCX_MAX_COMPRESSION_RATIO", default=100)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_ZIP_MEMBERS = env.int("IMPORT_MAX_ZIP_MEMBERS", default=20000)
+# A whole-project export (or the backup) of more utterances than this is built by a background job, not the request.
+EXPORT_BACKGROUND_UTTERANCES = _int_between("EXPORT_BACKGROUND_UTTERANCES", 20000, 0, 10**9)
 # Recordings (audio and video beside transcripts).
 MEDIA_UPLOAD_MAX_BYTES = _int_between("MEDIA_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024, 1024, 100 * 1024 ** 3)
 # How long a signed media URL (API `url`, the player) works.

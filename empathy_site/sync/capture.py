@@ -197,6 +197,25 @@ def record_changes(model, public_ids, *, organization_id: int, changed_fields: l
                 instance, personal_data=personal_data, changed_fields=changed_fields))
 
 
+def record_created(model, public_ids, *, organization_id: int, parents=()) -> None:
+    """For bulk_create, which sends no signals: each object recorded as created (every field), and each of
+    `parents` (the objects whose representation embeds them, given by the caller, who knows them without a
+    query per object) recorded once as updated in its computed fields, as a one_change block would record it."""
+    entry = sync_type_of(model)
+    if entry is None or _suppressed.get():
+        return
+    record_changes(model, public_ids, organization_id=organization_id, changed_fields=list(_api_fields(entry.name)),
+                   action=ChangeEvent.Action.CREATED)
+    by_model: dict[type, dict] = {}
+    for parent in parents:
+        by_model.setdefault(type(parent), {})[parent.pk] = parent
+    for parent_model, found in by_model.items():
+        parent_entry = sync_type_of(parent_model)
+        if parent_entry is not None:
+            record_changes(parent_model, [parent.public_id for parent in found.values()], organization_id=organization_id,
+                           changed_fields=_computed_fields(parent_entry.name))
+
+
 def _saving(sender, instance, raw=False, **kwargs):
     if raw or _suppressed.get() or _held_change(instance) is not None:
         return

@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
-from ..models import ImportJob
+from interviews.api.media_serializers import URL_HELP, signed_url
+
+from ..models import ExportJob, ImportJob
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -33,6 +35,7 @@ class ImportReportSerializer(serializers.Serializer):
     utterances_created = serializers.IntegerField(required=False)
     highlights_created = serializers.IntegerField(required=False)
     notes_imported = serializers.IntegerField(required=False)
+    memos_imported = serializers.IntegerField(required=False, help_text="Notes on sources, codes and sets, as memos.")
     selections_skipped = serializers.IntegerField(required=False, help_text="Selections that cover no text.")
     skipped = ImportSkippedSerializer(many=True, required=False)
 
@@ -46,3 +49,21 @@ class ImportJobSerializer(serializers.ModelSerializer):
         model = ImportJob
         fields = ["id", "filename", "format", "status", "progress", "error", "report", "created_at", "finished_at"]
         read_only_fields = fields
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    study = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True,
+                                         help_text="Only this study's interviews; null: the whole organisation.")
+    error = serializers.CharField(allow_null=True, read_only=True, help_text="null, or a sentence a person understands.")
+    filename = serializers.CharField(read_only=True, help_text="The file's name once built; empty before.")
+    url = serializers.SerializerMethodField(help_text=URL_HELP.replace("null until ready", "null until done"))
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "kind", "study", "status", "progress", "error", "filename", "file_size", "url", "created_at",
+                  "finished_at"]
+        read_only_fields = fields
+
+    def get_url(self, job) -> str | None:
+        return signed_url(job, self.context)

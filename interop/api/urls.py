@@ -7,6 +7,7 @@ from . import views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("imports", views.ImportJobViewSet, basename="import")
+router.register("exports/jobs", views.ExportJobViewSet, basename="export-job")
 
 urlpatterns = [
     path("exports/codebook.qdc", views.CodebookQdcExportView.as_view(), name="export-codebook-qdc"),

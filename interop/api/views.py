@@ -17,8 +17,8 @@ from personas.models import Persona
 
 from .. import exports, selectors, services
 from ..exports import research
-from ..models import ImportJob
-from .serializers import ImportJobSerializer, ImportUploadSerializer
+from ..models import ExportJob, ImportJob
+from .serializers import ExportJobSerializer, ImportJobSerializer, ImportUploadSerializer
 
 
 @extend_schema_view(
@@ -103,19 +103,44 @@ class CodebookQdcExportView(ExportView):
 
 
 class ProjectQdpxExportView(ExportView):
-    """The organisation (or one study) as a REFI-QDA project, written to a temporary file and streamed."""
+    """The organisation (or one study) as a REFI-QDA project, written to a temporary file and streamed; past
+    EXPORT_BACKGROUND_UTTERANCES utterances, built by a background job instead (202 and the job to poll)."""
 
     export = exports.PROJECT_QDPX
     query_parameters = {"get": ("study",)}
 
-    @_file_schema(exports.PROJECT_QDPX.media_type, "A REFI-QDA project (zip: project.qde and sources/).",
-                  [STUDY_PARAMETER])
+    @extend_schema(parameters=[STUDY_PARAMETER], responses={
+        (200, exports.PROJECT_QDPX.media_type): OpenApiResponse(
+            OpenApiTypes.BINARY, description="A REFI-QDA project (zip: project.qde and sources/)."),
+        202: OpenApiResponse(ExportJobSerializer, description=(
+            "Too large to build within the request: an export job, also at the Location header's URL; poll it "
+            "until `status` is done, then download its `url`.")),
+    })
     def get(self, request, **kwargs):
-        return super().get(request, **kwargs)
-
-    def build(self, request, **kwargs):
         study = resolve_one(Study, request.query_params.get("study") or None, field="study")
+        if selectors.export_is_large(study=study):
+            job = services.export_job_create(kind=ExportJob.Kind.PROJECT, study=study,
+                                             personal_data=self.personal_data(), by=self.actor)
+            return Response(ExportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED,
+                            headers={"Location": request.build_absolute_uri(
+                                reverse("export-job-detail", kwargs={"id": job.public_id}))})
+        return super().get(request, study=study, **kwargs)
+
+    def build(self, request, study=None, **kwargs):
         return exports.project_qdpx(personal_data=self.personal_data(), study=study)
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Exports built by a background job: poll one until it is done, then download its signed `url`. A backup is
+    seen only by those who may manage the organisation, a file with personal data only by those who may read it."""
+
+    model = ExportJob
+    serializer_class = ExportJobSerializer
+
+    def scope_queryset(self, queryset):
+        return selectors.export_jobs_visible(
+            queryset, manage_org=self.can(Perm.MANAGE_ORG), personal_data=self.can(Perm.PERSONAL_DATA),
+        ).select_related("study").order_by("-created_at", "-id")
 
 
 # Researcher exports -----------------------------------------------------------------------------------------

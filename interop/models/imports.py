@@ -1,18 +1,13 @@
 """An import of a REFI-QDA project or codebook, or a codebook spreadsheet, run by a background job."""
 
-from django.conf import settings
 from django.db import models
 
 from empathy_site.tenancy.models import TenantModel
 
+from .jobs import Job
 
-class ImportJob(TenantModel):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        PROCESSING = "processing", "Processing"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
+class ImportJob(Job):
     class Format(models.TextChoices):
         QDPX = "qdpx", "REFI-QDA project (.qdpx)"
         QDC = "qdc", "REFI-QDA codebook (.qdc)"
@@ -26,16 +21,8 @@ class ImportJob(TenantModel):
     file_size = models.BigIntegerField(default=0)
     # Taguette writes a hierarchy as "Parent.Child" names: rebuild it on import when asked.
     split_names = models.BooleanField(default=False)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    # null until something fails: the API promises `error: null` or a sentence.
-    error = models.TextField(null=True, blank=True)  # noqa: DJ001
-    progress = models.PositiveSmallIntegerField(default=0)
     # Counts of what was created and matched, and `skipped`: [{"name", "kind", "reason"}].
     report = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [

@@ -12,6 +12,8 @@ class Code:
     colour: str | None = None
     description: str = ""
     children: list[Code] = field(default_factory=list)
+    # Notes on the code (Groundwork: the tag's memos).
+    note_guids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Note:
     guid: str
     name: str
     text: str
+    creating_user: str | None = None  # a User's GUID
+    created: str | None = None  # ISO 8601 date and time
 
 
 @dataclass
@@ -73,6 +77,8 @@ class SetOfSources:
     name: str
     description: str = ""
     source_guids: list[str] = field(default_factory=list)
+    # MemberNote: notes of the set (Groundwork: the study's memos).
+    note_guids: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -67,7 +67,8 @@ def _codes(container) -> list[Code]:
         element, parent = stack.pop()
         for child in _children(element, "Code"):
             code = Code(guid=_guid(child), name=(child.get("name") or "").strip(), colour=_colour(child.get("color")),
-                        description=_text(child, "Description"))
+                        description=_text(child, "Description"),
+                        note_guids=[g for g in (_ref(n) for n in _children(child, "NoteRef")) if g])
             (parent.children if parent is not None else codes).append(code)
             stack.append((child, code))
     return codes
@@ -128,12 +129,15 @@ def read_project(data: bytes, limits: ZipLimits) -> Project:
     notes = _child(root, "Notes")
     for element in _children(notes, "Note") if notes is not None else []:
         text, _ = _source_text(element, files)
-        project.notes.append(Note(guid=_guid(element), name=(element.get("name") or "").strip(), text=text or ""))
+        project.notes.append(Note(guid=_guid(element), name=(element.get("name") or "").strip(), text=text or "",
+                                  creating_user=(element.get("creatingUser") or "").strip("{}").lower() or None,
+                                  created=(element.get("creationDateTime") or "").strip() or None))
     sets = _child(root, "Sets")
     for element in _children(sets, "Set") if sets is not None else []:
         project.sets.append(SetOfSources(
             guid=_guid(element), name=(element.get("name") or "").strip(), description=_text(element, "Description"),
             source_guids=[g for g in (_ref(m) for m in _children(element, "MemberSource")) if g],
+            note_guids=[g for g in (_ref(m) for m in _children(element, "MemberNote")) if g],
         ))
     return project
 

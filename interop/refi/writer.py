@@ -19,12 +19,15 @@ def _sub(parent, ns: str, tag: str, text: str | None = None, **attributes):
     return element
 
 
-def _codes(parent, ns: str, codes: list[Code]) -> None:
+def _codes(parent, ns: str, codes: list[Code], *, notes: bool = False) -> None:
+    """`notes`: with the codes' NoteRefs (a project, which holds the notes; a codebook holds none)."""
     for code in codes:
         element = _sub(parent, ns, "Code", guid=code.guid, name=code.name, isCodable="true", color=code.colour)
         if code.description:
             _sub(element, ns, "Description", code.description)
-        _codes(element, ns, code.children)
+        for note_guid in code.note_guids if notes else ():
+            _sub(element, ns, "NoteRef", targetGUID=note_guid)
+        _codes(element, ns, code.children, notes=notes)
 
 
 def _serialise(root) -> bytes:
@@ -53,7 +56,7 @@ def project_xml(project: Project, *, origin: str = "Groundwork", created: str | 
         for user in project.users:
             _sub(users, ns, "User", guid=user.guid, name=user.name)
     if project.codes:
-        _codes(_sub(_sub(root, ns, "CodeBook"), ns, "Codes"), ns, project.codes)
+        _codes(_sub(_sub(root, ns, "CodeBook"), ns, "Codes"), ns, project.codes, notes=True)
     if project.variables:
         variables = _sub(root, ns, "Variables")
         for variable in project.variables:
@@ -90,7 +93,8 @@ def project_xml(project: Project, *, origin: str = "Groundwork", created: str | 
     if project.notes:
         notes = _sub(root, ns, "Notes")
         for note in project.notes:
-            element = _sub(notes, ns, "Note", guid=note.guid, name=note.name)
+            element = _sub(notes, ns, "Note", guid=note.guid, name=note.name or None, creatingUser=note.creating_user,
+                           creationDateTime=note.created)
             _sub(element, ns, "PlainTextContent", note.text)
     if project.sets:
         sets = _sub(root, ns, "Sets")
@@ -100,6 +104,8 @@ def project_xml(project: Project, *, origin: str = "Groundwork", created: str | 
                 _sub(element, ns, "Description", group.description)
             for guid in group.source_guids:
                 _sub(element, ns, "MemberSource", targetGUID=guid)
+            for guid in group.note_guids:
+                _sub(element, ns, "MemberNote", targetGUID=guid)
     return _serialise(root)
 
 

@@ -1,5 +1,6 @@
 """Reads for the interop app; import from here."""
 
+from .exports import export_is_large, export_job_list, export_jobs_visible
 from .imports import import_job_list
 from .project import codebook_codes, line_label, project_snapshot
 from .research import (

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
+from collaboration.models import Memo
 from interviews.models import (
     Highlight,
     Interview,
@@ -117,7 +118,33 @@ def project_snapshot(*, personal_data: bool, study: Study | None = None, name: s
         by_study.setdefault(interview.study_id, []).append(str(interview.public_id))
     project.sets = [refi.SetOfSources(guid=str(s.public_id), name=s.name, description=s.goal,
                                       source_guids=by_study.get(s.pk, [])) for s in studies]
+    _memos(project, interviews, studies)
     return project
+
+
+def _memos(project: refi.Project, interviews, studies) -> None:
+    """Memos as notes, author and time kept: an interview's referred to by its TextSource (NoteRef), a tag's by
+    its Code (NoteRef), a study's by its Set (MemberNote). The note's GUID is the memo's."""
+    sources = {source.guid: source for source in project.sources}
+    codes = {code.guid: code for code, _parent in project.all_codes()}
+    sets = {group.guid: group for group in project.sets}
+    users = {user.guid for user in project.users}
+    memos = (Memo.objects.filter(Q(interview_id__in=[i.pk for i in interviews]) | Q(tag__isnull=False)
+                                 | Q(study_id__in=[s.pk for s in studies]))
+             .select_related("author", "interview", "tag", "study").order_by("created_at", "pk"))
+    for memo in memos:
+        target = memo.target
+        holder = {"interview": sources, "tag": codes, "study": sets}[memo.target_type].get(str(target.public_id))
+        if holder is None:
+            continue
+        author = str(memo.author.public_id) if memo.author_id else None
+        if author and author not in users:
+            users.add(author)
+            project.users.append(refi.User(guid=author, name=memo.author.display_name))
+        # An untitled memo's note has no name (the attribute is optional), so it comes back untitled.
+        project.notes.append(refi.Note(guid=str(memo.public_id), name=memo.title, text=memo.body, creating_user=author,
+                                       created=memo.created_at.isoformat()))
+        holder.note_guids.append(str(memo.public_id))
 
 
 def _cases(project: refi.Project, interviews, speakers) -> None:

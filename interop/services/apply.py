@@ -1,18 +1,22 @@
 """What an imported codebook or project becomes: tags, participants, studies, interviews, highlights, notes.
 
 Everything goes through the interviews app's services (tag_create, participant_create, study_create,
-interview_create_from_utterances, speaker_map, highlight_create), so an import is what the same work done by hand
+interview_create_from_utterances, speaker_map, highlight_create_many), so an import is what the same work done by hand
 would be. Codes merge with existing tags by GUID, then by name (case-insensitive); the report counts what was
 created and what matched, and lists what was skipped with the reason.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from collaboration import services as collaboration_services
+from collaboration.models import Memo
 from empathy_site.tenancy.context import require_org_id
 from empathy_site.tenancy.models import User
 from empathy_site.tenancy.selectors import is_member
@@ -24,13 +28,14 @@ from .. import refi
 from ..refi.plaintext import locate, segment
 
 MAX_TAG_NAME = 100
+MAX_MEMO = collaboration_services.MAX_BODY
 
 
 def _counts() -> dict:
     return {key: 0 for key in (
         "tags_created", "tags_matched", "participants_created", "participants_matched", "studies_created",
         "studies_matched", "interviews_created", "interviews_matched", "utterances_created", "highlights_created",
-        "notes_imported", "selections_skipped",
+        "notes_imported", "memos_imported", "selections_skipped",
     )}
 
 
@@ -120,6 +125,7 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None, 
     for case in project.cases:
         for guid in case.source_guids:
             case_of_source.setdefault(guid, []).append(participants[case.guid])
+    interviews: dict[str, Interview] = {}  # source GUID -> the interview it became or matched
     for source in project.sources:
         if source.text is None:
             continue
@@ -128,8 +134,10 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None, 
             skipped.append({"name": source.name, "kind": "text", "reason": "It holds no text."})
             continue
         content_hash = _content_hash(source)
-        if Interview.objects.filter(content_hash=content_hash).exists():
+        existing = Interview.objects.filter(content_hash=content_hash).first()
+        if existing is not None:
             report["interviews_matched"] += 1
+            interviews[source.guid] = existing
             continue
         interview = interview_services.interview_create_from_utterances(
             title=source.name or "Imported source", content_hash=content_hash, original_filename=f"{source.name}.txt",
@@ -139,34 +147,69 @@ def apply_project(project: refi.Project, *, split_names: bool, by: User | None, 
         report["interviews_created"] += 1
         report["utterances_created"] += len(segments)
         created["sources"][source.guid] = interview
+        interviews[source.guid] = interview
         _map_speakers(interview, case_of_source.get(source.guid, []), participants.values(), by)
         starts = [s.start for s in segments]
+        located, items = [], []
         for selection in source.selections:
             start = locate(segments, starts, selection.start, is_end=False)
             end = locate(segments, starts, selection.end, is_end=True)
-            note = "\n\n".join(notes[g].text for g in selection.note_guids if g in notes and notes[g].text.strip())
             if start is None or end is None or end <= start:
                 report["selections_skipped"] += 1
                 continue
-            try:
-                created["selections"][selection.guid] = interview_services.highlight_create(
-                    interview=interview, span=interview_services.Span(start[0], start[1], end[0], end[1]),
-                    tags=[tags[g] for g in dict.fromkeys(selection.code_guids) if g in tags], note=note,
-                    by=members.get(selection.creating_user or "", by),
-                )
-            except ValidationError:  # only whitespace selected: nothing to keep
+            note = "\n\n".join(notes[g].text for g in selection.note_guids if g in notes and notes[g].text.strip())
+            located.append(selection)
+            items.append(interview_services.HighlightItem(
+                span=interview_services.Span(start[0], start[1], end[0], end[1]),
+                tags=tuple(tags[g] for g in dict.fromkeys(selection.code_guids) if g in tags), note=note,
+                by=members.get(selection.creating_user or "", by),
+            ))
+        # All at once, checked as one by one; a selection of only whitespace is left out (nothing to keep).
+        made = interview_services.highlight_create_many(interview=interview, items=items, skip_invalid=True)
+        for selection, highlight in zip(located, made, strict=True):
+            if highlight is None:
                 report["selections_skipped"] += 1
                 continue
+            created["selections"][selection.guid] = highlight
             report["highlights_created"] += 1
-            report["notes_imported"] += 1 if note else 0
-        for guid in source.note_guids:
-            if guid in notes:
-                skipped.append({"name": notes[guid].name or source.name, "kind": "note",
-                                "reason": f"A note on the whole source “{source.name}”: Groundwork keeps notes on "
-                                          "highlights only."})
+            report["notes_imported"] += 1 if highlight.note else 0
         interview_services.interview_redact_if_policy(interview=interview)
+    memos = [("interview", interviews.get(source.guid), source.note_guids) for source in project.sources]
+    memos += [("tag", tags.get(code.guid), code.note_guids) for code, _parent in project.all_codes()]
+    memos += [("study", studies.get(group.guid), group.note_guids) for group in project.sets]
+    _memos(memos, notes, members, by, report, skipped)
     report["skipped"] = skipped
     return report
+
+
+def _memos(targets: list[tuple], notes: dict, members: dict, by: User | None, report: dict, skipped: list) -> None:
+    """Notes on a source, a code or a set as memos on the interview, tag or study, author and time kept. One
+    already there (the same words on the same object: a project imported again) is not made twice."""
+    for target_type, target, note_guids in targets:
+        for guid in dict.fromkeys(note_guids):
+            note = notes.get(guid)
+            if target is None or note is None:
+                continue
+            body, title = note.text.strip(), " ".join(note.name.split())[:200]
+            if not body or len(body) > MAX_MEMO:
+                skipped.append({"name": note.name or guid, "kind": "note", "reason": (
+                    "It is empty." if not body else f"It is longer than a memo can be ({MAX_MEMO} characters).")})
+                continue
+            if Memo.objects.filter(**{target_type: target}, title=title, body=body).exists():
+                continue
+            collaboration_services.memo_create(
+                target_type=target_type, target=target, body=body, title=title,
+                by=members.get(note.creating_user or "", by), created_at=_when(note.created),
+            )
+            report["memos_imported"] += 1
+
+
+def _when(value: str | None):
+    """An ISO 8601 date and time as written (a zone assumed UTC when none is given); None if unreadable."""
+    moment = parse_datetime(value or "")
+    if moment is None:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
 
 
 def _is_uuid(value: str) -> bool:

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from collaboration import services as collaboration_services
+from collaboration.models import COMMENT_TARGETS, Comment
 from empathy_site.tenancy.context import require_org_id, tenant_atomic, tenant_scope
 from empathy_site.tenancy.models import Membership, Organization, User
 from empathy_site.tenancy.services import membership_set, organization_create
@@ -77,9 +79,16 @@ def _bundle() -> dict:
                        for c in p.claims.order_by("order", "pk")],
         } for p in Persona.objects.select_related("owner").order_by("pk")],
         "messages": [{
-            "title": m.title, "channel": m.channel, "status": m.status, "author": _email(m.author),
+            "guid": str(m.public_id), "title": m.title, "channel": m.channel, "status": m.status, "author": _email(m.author),
             "revisions": [_revision(r) for r in m.revisions.order_by("number")],
         } for m in Message.objects.select_related("author").order_by("pk")],
+        # Threads first, then replies, each in the order written. (Memos travel in project.qdpx as notes.)
+        "comments": [{
+            "guid": str(c.public_id), "target_type": c.target_type, "target": str(c.target.public_id),
+            "parent": str(c.parent.public_id) if c.parent_id else None, "author": _email(c.author), "body": c.body,
+            "created_at": _iso(c.created_at), "resolved_at": _iso(c.resolved_at), "resolved_by": _email(c.resolved_by),
+        } for c in sorted(Comment.objects.select_related(*COMMENT_TARGETS, "parent", "author", "resolved_by"),
+                          key=lambda c: (c.parent_id is not None, c.created_at, c.pk))],
     }
 
 
@@ -166,6 +175,7 @@ def _restore_bundle(bundle: dict, created: dict, users: dict) -> None:
                     persona_services.citation_create(claim=claim, highlight=highlights[citation["highlight"]],
                                                      stance=citation["stance"], note=citation["note"])
         _restore_status(persona, item["status"])
+    messages = {}
     for item in bundle["messages"]:
         message = None
         for revision in item["revisions"]:
@@ -184,6 +194,29 @@ def _restore_bundle(bundle: dict, created: dict, users: dict) -> None:
             else:
                 persona_services.message_revise(message=message, body=revision["body"], target_personas=targets,
                                                 check=answers, by=author)
+        if message is not None and item.get("guid"):
+            messages[item["guid"]] = message
+    _restore_comments(bundle.get("comments", []), {
+        "highlight": highlights, "claim": claims, "persona": personas, "message": messages,
+        "interview": created["sources"]}, users)
+
+
+def _restore_comments(items: list[dict], targets: dict[str, dict], users: dict) -> None:
+    """Threads and replies on what was restored, authors and times kept; nobody is notified again."""
+    comments, resolved = {}, []
+    for item in items:
+        target = targets.get(item["target_type"], {}).get(item["target"])
+        parent = comments.get(item["parent"]) if item["parent"] else None
+        if target is None or (item["parent"] and parent is None):
+            continue
+        comment = collaboration_services.comment_create(
+            target_type=item["target_type"], target=target, body=item["body"], parent=parent,
+            by=users.get(item["author"]), created_at=_dt(item["created_at"]), notify_mentioned=False)
+        comments[item["guid"]] = comment
+        if item["resolved_at"] and parent is None:
+            resolved.append((comment, users.get(item["resolved_by"])))
+    for comment, by in resolved:  # once the replies are in: a reply reopens a thread
+        collaboration_services.comment_resolve(comment=comment, by=by)
 
 
 def _restore_status(persona: Persona, status: str) -> None:

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
-from django.utils import timezone
 
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import User
@@ -24,6 +23,7 @@ from empathy_site.tenancy.models import User
 from .. import refi
 from ..models import ImportJob
 from .apply import apply_codebook, apply_project
+from .jobs import job_claim, job_finish, job_hold
 from .spreadsheets import read_codebook_table
 
 logger = logging.getLogger(__name__)
@@ -101,27 +101,15 @@ def _queue(org_id: int, job_id: int) -> None:
     import_run_task.delay(org_id, job_id)
 
 
-def _claim(job_id: int) -> bool:
-    """Queued, or processing with no live worker holding it (one that died): now processing."""
-    with tenant_atomic():
-        job = (ImportJob.objects.select_for_update(skip_locked=True)
-               .filter(pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.PROCESSING]).first())
-        if job is None:
-            return False
-        job.status, job.progress, job.error = ImportJob.Status.PROCESSING, 10, None
-        job.save(update_fields=["status", "progress", "error", "updated_at"])
-        return True
-
-
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run the import; safe to run twice (see the module's docstring). None: nothing to do."""
-    if not _claim(job_id):
+    if not job_claim(ImportJob, job_id):
         return None
     with tenant_atomic():
         # Held until the import commits: a second run waits here, then sees the job done.
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != ImportJob.Status.PROCESSING:
-            return job
+        job = job_hold(ImportJob, job_id)
+        if job is None:
+            return ImportJob.objects.filter(pk=job_id).first()
         try:
             with transaction.atomic():  # a savepoint: a failure undoes every write, the failure state commits
                 report = _run(job)
@@ -137,8 +125,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
 
 def _finish(job: ImportJob, *, status: str, error: str | None, report: dict) -> ImportJob:
-    job.status, job.error, job.report, job.progress, job.finished_at = status, error, report, 100, timezone.now()
-    job.save(update_fields=["status", "error", "report", "progress", "finished_at", "updated_at"])
+    job.report = report
+    job_finish(job, status=status, error=error, fields=("report",))
     name, storage = job.file.name, job.file.storage
     if name:  # the upload goes once the outcome is committed; it is not needed again
         transaction.on_commit(lambda: storage.delete(name))

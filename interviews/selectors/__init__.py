@@ -12,10 +12,13 @@ from .evidence import (
 )
 from .media import (
     SIGNED_KINDS,
+    SignedFile,
     SignedFileRefused,
+    SignedKind,
     media_of,
     reel_candidates,
     reels_recent,
+    register_signed_kind,
     signed_file_path,
     signed_file_read,
     transcript_length_warning,

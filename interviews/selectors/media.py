@@ -1,5 +1,8 @@
 """Reads about recordings: signed file URLs, the transcript-length warning, what a player needs."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.db.models import Max, Prefetch
@@ -8,8 +11,39 @@ from django.urls import reverse
 from ..models import Clip, Highlight, Media, MediaStatus, Reel, ReelItem, Utterance
 from .search import search_highlights
 
-# Which model a signed file token names.
-SIGNED_KINDS = {"media": Media, "clip": Clip, "reel": Reel}
+
+@dataclass(frozen=True)
+class SignedFile:
+    name: str  # in the kind's storage
+    content_type: str
+    download_name: str | None = None  # served as an attachment under this name; None: inline
+
+
+@dataclass(frozen=True)
+class SignedKind:
+    """A model whose objects' files are served through signed links: the storage (a key of settings.STORAGES)
+    and the file of an object, or None while it has none to serve."""
+
+    model: type
+    storage: str
+    file: Callable[[object], SignedFile | None]
+
+
+def _media_file(instance) -> SignedFile | None:
+    if instance.status != MediaStatus.READY or not instance.file_name:
+        return None
+    return SignedFile(instance.file_name, instance.content_type or "application/octet-stream")
+
+
+# Which model a signed file token names; higher layers add theirs (register_signed_kind, in AppConfig.ready()).
+SIGNED_KINDS = {name: SignedKind(model, "media", _media_file) for name, model in (("media", Media), ("clip", Clip),
+                                                                                   ("reel", Reel))}
+
+
+def register_signed_kind(name: str, kind: SignedKind) -> None:
+    SIGNED_KINDS[name] = kind
+
+
 _SALT = "interviews.media-file"
 # A transcript running this much (and this share) past the recording's end does not belong to it.
 LENGTH_SLACK_MS = 5000
@@ -27,9 +61,11 @@ def media_of(interview) -> Media | None:
 def signed_file_path(instance) -> str | None:
     """A path that serves the object's file to whoever holds it, until MEDIA_URL_MAX_AGE_SECONDS pass.
     The token names the organisation, the kind and the object: it opens nothing else."""
-    if instance is None or instance.status != MediaStatus.READY or not instance.file_name:
+    if instance is None:
         return None
-    kind = next(name for name, model in SIGNED_KINDS.items() if isinstance(instance, model))
+    kind = next(name for name, entry in SIGNED_KINDS.items() if isinstance(instance, entry.model))
+    if SIGNED_KINDS[kind].file(instance) is None:
+        return None
     token = signing.dumps([instance.organization_id, kind, instance.public_id.hex], salt=_SALT)
     return reverse("media_file", kwargs={"token": token})
 

@@ -4,10 +4,12 @@ from .coding import assignment_create, assignment_delete, assignment_set_done, r
 from .erasure import original_files_eraser, participant_erase
 from .highlights import (
     MAX_BULK_HIGHLIGHTS,
+    HighlightItem,
     Span,
     highlight_add_tag,
     highlight_bulk_create,
     highlight_create,
+    highlight_create_many,
     highlight_delete,
     highlight_remove_tag,
     highlight_set_tags,

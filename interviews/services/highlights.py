@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from empathy_site.sync.capture import one_change, record_changes
+from empathy_site.sync.capture import one_change, record_changes, record_created
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import User
 
@@ -24,17 +24,26 @@ class Span:
     end_offset: int
 
 
-def _span_utterances(interview: Interview, span: Span) -> list[Utterance]:
-    """The utterances a span covers, checked against the transcript."""
+def _check_span_order(span: Span) -> None:
     if min(span.start_position, span.start_offset, span.end_position, span.end_offset) < 0:
         raise ValidationError({"span": "Positions and offsets cannot be negative."})
     if (span.end_position, span.end_offset) <= (span.start_position, span.start_offset):
         raise ValidationError({"span": "The highlight must end after it starts."})
+
+
+def _span_utterances(interview: Interview, span: Span) -> list[Utterance]:
+    """The utterances a span covers, checked against the transcript."""
+    _check_span_order(span)
     utterances = list(
         Utterance.objects.filter(interview=interview, position__gte=span.start_position, position__lte=span.end_position)
         .select_related("speaker")
         .order_by("position")
     )
+    return _check_span_utterances(utterances, span)
+
+
+def _check_span_utterances(utterances: list[Utterance], span: Span) -> list[Utterance]:
+    """`utterances`: those at the span's positions that exist, in order; checked to be all of them."""
     positions = [u.position for u in utterances]
     if not utterances or positions[0] != span.start_position or positions[-1] != span.end_position:
         raise ValidationError({"span": "The span starts or ends at an utterance this transcript does not have."})
@@ -68,8 +77,9 @@ def _speaking_participant_id(utterances: list[Utterance]) -> int | None:
     return None
 
 
-def _apply_span(highlight: Highlight, interview: Interview, span: Span) -> None:
-    utterances = _span_utterances(interview, span)
+def _apply_span(highlight: Highlight, interview: Interview, span: Span, utterances: list[Utterance] | None = None) -> None:
+    """`utterances`: the span's, already read and checked (highlight_create_many); read here otherwise."""
+    utterances = _span_utterances(interview, span) if utterances is None else utterances
     quote = span_quote(utterances, span)
     if not quote.strip():
         raise ValidationError({"span": "The span covers only whitespace; select some words."})
@@ -105,6 +115,59 @@ def highlight_create(*, interview: Interview, span: Span, tags=(), note: str = "
             [HighlightTag(organization_id=highlight.organization_id, highlight=highlight, tag=tag) for tag in _resolve_tags(tags)]
         )
     return highlight
+
+
+@dataclass(frozen=True)
+class HighlightItem:
+    span: Span
+    tags: tuple = ()
+    note: str = ""
+    by: User | None = None
+
+
+@tenant_atomic()
+def highlight_create_many(*, interview: Interview, items: list[HighlightItem], skip_invalid: bool = False) -> list[Highlight | None]:
+    """Many highlights of one interview in a few statements (an import's thousands): checked exactly as
+    highlight_create checks one, against the transcript read once; inserted with bulk_create, their tag links
+    too, and recorded as highlight_create records them (created, and their tags updated; the search vector is
+    a generated column). An invalid item raises ValidationError naming its index and nothing is written, or,
+    with `skip_invalid`, is left out: None in its place in the list returned.
+    """
+    if interview.status != Interview.Status.READY:
+        raise ValidationError("Highlights can be made once the transcript is ready.")
+    org_id = require_org_id()
+    # Only the utterances some span covers, in one query (a transcript's few hundred, not its thousands).
+    wanted = set()
+    for item in items:
+        if 0 <= item.span.start_position <= item.span.end_position:
+            wanted.update(range(item.span.start_position, item.span.end_position + 1))
+    transcript = list(Utterance.objects.filter(interview=interview, position__in=sorted(wanted))
+                      .select_related("speaker").order_by("position"))
+    by_position = {u.position: index for index, u in enumerate(transcript)}
+    made: list[Highlight | None] = []
+    links: list[tuple[Highlight, list[Tag]]] = []
+    for index, item in enumerate(items):
+        highlight = Highlight(organization_id=org_id, interview=interview, note=item.note or "", created_by=item.by)
+        try:
+            _check_span_order(item.span)
+            first, last = by_position.get(item.span.start_position), by_position.get(item.span.end_position)
+            covered = transcript[first : last + 1] if first is not None and last is not None else []
+            _apply_span(highlight, interview, item.span, _check_span_utterances(covered, item.span))
+            tags = _resolve_tags(dict.fromkeys(item.tags))
+        except ValidationError as error:
+            if skip_invalid:
+                made.append(None)
+                continue
+            raise ValidationError({f"items[{index}]": error.messages}) from error
+        made.append(highlight)
+        links.append((highlight, tags))
+    Highlight.objects.bulk_create([h for h, _tags in links], batch_size=1000)
+    HighlightTag.objects.bulk_create(
+        [HighlightTag(organization_id=org_id, highlight=h, tag=tag) for h, tags in links for tag in tags], batch_size=2000
+    )
+    record_created(Highlight, [h.public_id for h, _tags in links], organization_id=org_id,
+                   parents=[tag for _h, tags in links for tag in tags])
+    return made
 
 
 @tenant_atomic()

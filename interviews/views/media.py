@@ -5,9 +5,11 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from empathy_site.ids import parse_uuid
@@ -47,17 +49,19 @@ def media_file(request, token: str):
         if refused.expired:
             return HttpResponse(refused.message, status=403, content_type="text/plain; charset=utf-8")
         raise Http404(refused.message) from None
+    entry = selectors.SIGNED_KINDS[kind]
     with tenant_scope(org_id):
-        instance = selectors.SIGNED_KINDS[kind].objects.filter(public_id=public_id).first()
-    if instance is None or instance.status != MediaStatus.READY or not instance.file_name:
+        instance = entry.model.objects.filter(public_id=public_id).first()
+    signed = entry.file(instance) if instance is not None else None
+    if signed is None:
         raise Http404("No such file.")
-    storage = services.media_storage()
+    storage = storages[entry.storage]
     try:
-        size = storage.size(instance.file_name)
-        handle = storage.open(instance.file_name, "rb")
+        size = storage.size(signed.name)
+        handle = storage.open(signed.name, "rb")
     except FileNotFoundError:
         raise Http404("No such file.") from None
-    content_type = instance.content_type or "application/octet-stream"
+    content_type = signed.content_type
     match = _RANGE.match(request.headers.get("Range", "").strip())
     if match and (match[1] or match[2]):
         if match[1]:
@@ -79,8 +83,10 @@ def media_file(request, token: str):
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=60"
-    if request.GET.get("download"):
-        extension = instance.file_name.rsplit(".", 1)[-1]
+    if signed.download_name:
+        response["Content-Disposition"] = content_disposition_header(True, signed.download_name)
+    elif request.GET.get("download"):
+        extension = signed.name.rsplit(".", 1)[-1]
         response["Content-Disposition"] = f'attachment; filename="{kind}-{public_id[:8]}.{extension}"'
     return response
 

@@ -91,3 +91,24 @@ def test_an_admin_downloads_the_backup(browser, live_server, tmp_path):
     response = page.goto(f"{live_server.url}/o/demo/exports/backup/")
     assert response.status == 403
     context.close()
+
+
+def test_a_large_project_export_is_built_in_the_background_then_downloaded(browser, live_server, tmp_path, settings):
+    settings.EXPORT_BACKGROUND_UTTERANCES = 0  # every project is "large" here; the task runs in-process (eager)
+    call_command("seed_demo")
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@demo.example")
+    page.goto(f"{live_server.url}/o/demo/imports/")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Whole project (.qdpx)").click()
+    assert page.get_by_text("is being built in the background").is_visible()
+    link = page.locator("[data-export-download]").first
+    link.wait_for(state="visible", timeout=60_000)  # polled while the job is queued or processing
+    page.screenshot(path="/tmp/interop-export-job.png", full_page=True)
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename.endswith(".qdpx")
+    members = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes())).namelist()
+    assert "project.qde" in members and any(name.startswith("sources/") for name in members)
+    context.close()

@@ -4,6 +4,8 @@ import zipfile
 
 from django.core.management import call_command
 
+from collaboration import services as collaboration_services
+from collaboration.models import COMMENT_TARGETS, Comment
 from empathy_site.tenancy.context import tenant_scope
 from empathy_site.tenancy.models import Organization
 from interviews import services as interview_services
@@ -13,6 +15,11 @@ from personas.models import Message, Persona
 from personas.selectors import evidence_policy
 
 from .test_refi_roundtrip import _research, _world
+
+
+def _label(target) -> str:
+    """What a reader knows an object by: a highlight's quote, an interview's or a message's title, a name."""
+    return next(getattr(target, f) for f in ("quote", "title", "statement", "name") if hasattr(target, f))
 
 
 def _everything(org):
@@ -38,13 +45,17 @@ def _everything(org):
                   for c in r.checks.all()])
                 for r in m.revisions.order_by("number")])
             for m in Message.objects.order_by("title")]
+        world["comments"] = sorted(
+            (c.target_type, _label(c.target), c.body, c.parent.body if c.parent else None, c.author.email if c.author else None,
+             c.created_at, c.resolved_at is not None, c.resolved_by.email if c.resolved_by else None, tuple(c.mentions))
+            for c in Comment.objects.select_related("parent", "author", "resolved_by", *COMMENT_TARGETS))
         world["members"] = sorted((m.user.email, m.role) for m in org.memberships.select_related("user")) if hasattr(
             org, "memberships") else None
     return world
 
 
 def test_export_org_then_import_org_restores_an_equal_organisation_with_new_ids(corpus, alice, tmp_path):
-    made = _research(corpus)
+    made = _research(corpus, by=alice.user)
     org = corpus["org"]
     with tenant_scope(org):
         interview_services.study_update(study=corpus["study"], goal="Learn how teams choose", research_questions=["Why three?"])
@@ -61,12 +72,23 @@ def test_export_org_then_import_org_restores_an_equal_organisation_with_new_ids(
                                                 highlights=[made["highlights"][0]], claims=[claim]), by=alice.user)
         persona_services.message_revise(message=message, body="Compare us with two others", target_personas=[persona],
                                         check=persona_services.CheckAnswers(basis="preference", own_taste=3, predicted_reaction=4))
+        thread = collaboration_services.comment_create(target_type="highlight", target=made["highlights"][0],
+                                                       body="Is this @alice@example.test's best quote?", by=alice.user)
+        collaboration_services.comment_create(target_type="highlight", target=made["highlights"][0], body="Yes.",
+                                              parent=thread, by=alice.user)
+        collaboration_services.comment_resolve(comment=thread, by=alice.user)
+        collaboration_services.comment_create(target_type="persona", target=persona, body="Too narrow?", by=alice.user)
+        collaboration_services.comment_create(target_type="message", target=message, body="Shorter, please.")
+        collaboration_services.comment_create(target_type="interview", target=corpus["call2"], body="Audio is poor.")
+        collaboration_services.comment_create(target_type="claim", target=claim, body="Two sources.", by=alice.user)
     path = tmp_path / "backup.zip"
     call_command("export_org", org.slug, str(path))
     assert sorted(zipfile.ZipFile(path).namelist()) == ["bundle.json", "project.qdpx"]
     call_command("import_org", str(path), "--into", "acme-copy")
     copy = Organization.objects.get(slug="acme-copy")
-    assert _everything(copy) == _everything(org)
+    original, restored = _everything(org), _everything(copy)
+    assert len(original["comments"]) == 6 and len(original["memos"]) == 3 and original["memos"][0][-1] == "alice@example.test"
+    assert restored == original
     with tenant_scope(copy):
         restored = Persona.objects.get()
     with tenant_scope(org):

@@ -3,7 +3,10 @@ reproduces the codebook, transcripts, participants, highlights (identical quotes
 
 from defusedxml import ElementTree as SafeET
 
+from collaboration import services as collaboration_services
+from collaboration.models import Memo
 from empathy_site.tenancy.context import tenant_scope
+from empathy_site.tenancy.services import membership_set
 from interop.services import import_job_run
 from interviews import services as interview_services
 from interviews.models import Highlight, Interview, Participant, SpeakerMapping, Study, Tag
@@ -15,8 +18,8 @@ from .helpers import api_client, body, codebook_schema, project_schema, qdpx_mem
 NS = {"p": "urn:QDA-XML:project:1.0", "c": "urn:QDA-XML:codebook:1.0"}
 
 
-def _research(corpus):
-    """A codebook with a hierarchy, and highlights with tags and notes, on the shared corpus."""
+def _research(corpus, by=None):
+    """A codebook with a hierarchy, highlights with tags and notes, and memos (written by `by`), on the shared corpus."""
     with tenant_scope(corpus["org"]):
         parent = interview_services.tag_create(name="Vendor choice", description="How they pick suppliers", colour="#0ea5e9")
         child = interview_services.tag_create(name="Comparison", description="Side by side", colour="#10b981", parent=parent)
@@ -30,7 +33,14 @@ def _research(corpus):
         start = utterance(call2, 2).text.index("legal")
         three = interview_services.highlight_create(
             interview=call2, span=interview_services.Span(2, start, 2, start + 25), tags=[other], note="Legal is slow")
-    return {"tags": (parent, child, other), "highlights": (one, two, three)}
+        memos = (  # on an interview, a tag and a study: notes on the source, the code and the set
+            collaboration_services.memo_create(target_type="interview", target=call1, title="First call",
+                                               body="Dana leads procurement.\nAsk about audits.", by=by),
+            collaboration_services.memo_create(target_type="tag", target=parent, body="Merge with sourcing?", by=by),
+            collaboration_services.memo_create(target_type="study", target=corpus["study"], title="Plan",
+                                               body="Five calls by March.", by=by),
+        )
+    return {"tags": (parent, child, other), "highlights": (one, two, three), "memos": memos}
 
 
 def test_the_project_export_is_valid_against_the_refi_xsd_and_selects_each_quote(corpus):
@@ -101,19 +111,26 @@ def _world(org):
         )
         participants = {p.pseudonym: p.attributes for p in Participant.objects.all()}
         studies = sorted(Study.objects.values_list("name", flat=True))
+        memos = sorted(
+            (m.target_type, getattr(m.target, "title", None) or m.target.name, m.title, m.body, m.created_at,
+             m.author.email if m.author else None)
+            for m in Memo.objects.select_related("author", "interview", "tag", "study"))
     return {"tags": tags, "interviews": interviews, "highlights": highlights, "participants": participants,
-            "studies": studies}
+            "studies": studies, "memos": memos}
 
 
-def test_export_then_import_into_a_fresh_org_reproduces_what_a_user_sees(corpus):
-    made = _research(corpus)
+def test_export_then_import_into_a_fresh_org_reproduces_what_a_user_sees(corpus, alice):
+    made = _research(corpus, by=alice.user)
     exported = body(api_client(corpus["org"]).get("/api/v1/exports/project.qdpx"))
+    project_schema().validate(qdpx_members(exported)["project.qde"].decode())
     fresh = OrganizationFactory(slug="fresh", name="Fresh")
+    membership_set(organization=fresh, user=alice.user, role="researcher")  # a memo's author, known by GUID
     job = run_import(fresh, exported, "project.qdpx")
     assert job.status == "done", job.error
     assert job.report["highlights_created"] == 3 and job.report["tags_created"] == 3
     assert job.report["interviews_created"] == 2 and job.report["participants_created"] == 2
     assert job.report["notes_imported"] == 2 and job.report["skipped"] == []
+    assert job.report["memos_imported"] == 3
     original, restored = _world(corpus["org"]), _world(fresh)
     # The team member's speaker label is their name in both; everything else must be equal.
     assert restored == original
@@ -134,8 +151,10 @@ def test_an_import_run_twice_creates_nothing_twice_and_a_second_import_matches(c
     assert again.report["interviews_matched"] == 2 and again.report["interviews_created"] == 0
     assert again.report["tags_matched"] == 3 and again.report["tags_created"] == 0
     assert again.report["participants_matched"] == 2
+    assert again.report["memos_imported"] == 0  # the same notes on the same objects are there already
     with tenant_scope(fresh):
         assert (Tag.objects.count(), Interview.objects.count(), Highlight.objects.count(), Participant.objects.count()) == counts
+        assert Memo.objects.count() == 3
 
 
 def test_codes_merge_into_existing_tags_by_name_when_the_guid_is_new(corpus):

@@ -142,3 +142,39 @@ def test_quote_always_matches_the_offsets(corpus, data):
             services.highlight_update(highlight=highlight, span=edited)
             assert Highlight.objects.get(pk=highlight.pk).quote == expected(edited)
         highlight.delete()
+
+
+def test_many_highlights_at_once_match_one_by_one_and_are_recorded_as_created(corpus):
+    from empathy_site.sync.models import ChangeEvent
+
+    with tenant_scope(corpus["org"]):
+        pain = services.tag_create(name="Pain")
+        trust = services.tag_create(name="Trust")
+        one = services.highlight_create(interview=corpus["call1"], span=Span(0, 25, 2, 7), tags=[pain, trust], note="n")
+        before = ChangeEvent.objects.count()
+        made = services.highlight_create_many(interview=corpus["call1"], items=[
+            services.HighlightItem(span=Span(0, 25, 2, 7), tags=(pain, trust, pain), note="n"),
+            services.HighlightItem(span=Span(0, 5, 0, 5)),  # ends where it starts
+            services.HighlightItem(span=Span(0, 3, 0, 24), tags=(trust,)),
+        ], skip_invalid=True)
+        assert made[1] is None
+        many = Highlight.objects.get(pk=made[0].pk)
+        assert (many.quote, many.note, many.participant_id, many.start_utterance_id, many.end_utterance_id) == (
+            one.quote, one.note, one.participant_id, one.start_utterance_id, one.end_utterance_id)
+        assert sorted(many.tags.values_list("name", flat=True)) == ["Pain", "Trust"]
+        assert Highlight.objects.get(pk=made[2].pk).quote == "compare three vendors"
+        events = list(ChangeEvent.objects.order_by("pk").values_list("object_type", "object_id", "action")[before:])
+        assert sorted(e for e in events if e[0] == "highlight") == sorted(
+            ("highlight", h.public_id, "created") for h in (made[0], made[2]))
+        assert sorted(e for e in events if e[0] == "tag") == sorted(
+            ("tag", t.public_id, "updated") for t in (pain, trust))
+
+
+def test_many_highlights_refuse_all_when_one_is_invalid(corpus):
+    with tenant_scope(corpus["org"]):
+        with pytest.raises(ValidationError, match="items\\[1\\]"):
+            services.highlight_create_many(interview=corpus["call1"], items=[
+                services.HighlightItem(span=Span(0, 3, 0, 24)), services.HighlightItem(span=Span(0, 0, 9, 1))])
+        with pytest.raises(ValidationError, match="whitespace"):
+            services.highlight_create_many(interview=corpus["call1"], items=[services.HighlightItem(span=Span(0, 2, 0, 3))])
+        assert not Highlight.objects.filter(interview=corpus["call1"]).exists()
