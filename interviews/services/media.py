@@ -309,7 +309,7 @@ def _cut(media: Media, *, start_ms: int, end_ms: int) -> tuple[str, str, int]:
 
 def clip_cut(*, clip_id: int) -> Clip | None:
     with tenant_atomic():
-        clip = Clip.objects.filter(pk=clip_id).select_related("interview").first()
+        clip = Clip.objects.filter(pk=clip_id).first()
         media = Media.objects.filter(interview_id=clip.interview_id).first() if clip is not None else None
     if clip is None:
         return None
@@ -332,6 +332,7 @@ def clip_cut(*, clip_id: int) -> Clip | None:
                 claimed_at=None)
             if not done:  # the span changed or the clip went meanwhile: this cut is nobody's
                 _delete_files_on_commit([file_name])
+            return Clip.objects.filter(pk=clip_id).first()  # in the same transaction: one round of BEGIN/COMMIT less
     return _reread(Clip, clip_id)
 
 
