@@ -254,8 +254,10 @@ def _queue_waiting_work(interview_id: int) -> None:
 
 def highlight_span_ms(highlight: Highlight) -> tuple[int, int]:
     """The highlight's time span: from its first utterance's start to its last one's end."""
-    start = Utterance.objects.filter(pk=highlight.start_utterance_id).values_list("start_ms", flat=True).first()
-    end = Utterance.objects.filter(pk=highlight.end_utterance_id).values_list("end_ms", flat=True).first()
+    times = {pk: (start_ms, end_ms) for pk, start_ms, end_ms in Utterance.objects.filter(
+        pk__in={highlight.start_utterance_id, highlight.end_utterance_id}).values_list("pk", "start_ms", "end_ms")}
+    start = times.get(highlight.start_utterance_id, (None, None))[0]
+    end = times.get(highlight.end_utterance_id, (None, None))[1]
     if start is None or end is None or end <= start:
         raise MediaRefused("This highlight's transcript has no timestamps, so no span of the recording matches it.")
     return start, end
