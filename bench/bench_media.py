@@ -7,8 +7,9 @@ The recording (an hour of Ogg Opus, made with ffmpeg) is attached and probed thr
 anything is timed; so are the transcript and its 100 highlights (one per utterance, spread over the hour).
 Per clip, the service path is what the API and the worker do: `clip_request` in the request's transaction
 (resolve the span, insert the clip, queue the task; the queued task is caught, not run) and then `clip_cut` as
-TenantTask runs it (claim, cut with ffmpeg, probe the result, store it, mark it ready). The reference runs
-`interviews.ffmpeg.cut_command` for the same span with subprocess, writing to a temporary file. The two are
+TenantTask runs it (claim, cut with ffmpeg, whose progress report gives the clip's length, store it, mark it
+ready). The reference runs `interviews.ffmpeg.cut_command` (the very command the service runs, progress report
+included) for the same span with subprocess, writing to a temporary file. The two are
 interleaved clip by clip so both see the same machine load and page cache.
 """
 

@@ -38,7 +38,8 @@ class InterviewsConfig(AppConfig):
 
         from empathy_site.tenancy.erasure import register_organization_eraser
 
-        from .services import media_files_eraser, original_files_eraser
+        from .services import media_files_eraser, media_uploads_eraser, original_files_eraser
 
         register_organization_eraser(original_files_eraser)
         register_organization_eraser(media_files_eraser)
+        register_organization_eraser(media_uploads_eraser)

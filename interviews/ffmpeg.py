@@ -123,14 +123,26 @@ def transcode(source: Path, target: Path, *, has_video: bool) -> None:
 
 
 def cut_command(source: Path, target: Path, *, start_ms: int, end_ms: int, has_video: bool) -> list[str]:
-    """The one command that cuts a span: input seeking (fast), re-encoded so the length is exact."""
+    """The one command that cuts a span: input seeking (fast), re-encoded so the length is exact. It reports
+    its progress on stdout, whose last `out_time_us` is the written clip's length (no second tool run to
+    measure it)."""
     return [settings.FFMPEG_BINARY, "-nostdin", "-y", "-v", "error", "-ss", f"{start_ms / 1000:.3f}",
-            "-i", str(source), "-t", f"{(end_ms - start_ms) / 1000:.3f}", *_encoding(has_video), str(target)]
+            "-i", str(source), "-t", f"{(end_ms - start_ms) / 1000:.3f}", *_encoding(has_video),
+            "-progress", "pipe:1", "-nostats", str(target)]
 
 
-def cut(source: Path, target: Path, *, start_ms: int, end_ms: int, has_video: bool) -> None:
-    _run(cut_command(source, target, start_ms=start_ms, end_ms=end_ms, has_video=has_video),
-         failure="The clip could not be cut from the recording.")
+def cut(source: Path, target: Path, *, start_ms: int, end_ms: int, has_video: bool) -> int:
+    """Cut the span into `target`; returns the clip's length in ms as ffmpeg wrote it."""
+    result = _run(cut_command(source, target, start_ms=start_ms, end_ms=end_ms, has_video=has_video),
+                  failure="The clip could not be cut from the recording.")
+    written = [line.split(b"=", 1)[1] for line in result.stdout.splitlines() if line.startswith(b"out_time_us=")]
+    try:
+        duration_ms = round(int(written[-1]) / 1000)
+    except (IndexError, ValueError):  # an ffmpeg that reports no time ("N/A"): measure the file instead
+        duration_ms = probe(target).duration_ms
+    if duration_ms <= 0:
+        raise MediaToolError("The clip came out empty; the span may lie past the end of the recording.")
+    return duration_ms
 
 
 @dataclass(frozen=True)

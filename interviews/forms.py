@@ -54,10 +54,23 @@ class UploadForm(forms.Form):
         "PDF, HTML, Markdown or OpenDocument documents such as field notes.",
     )
     study = forms.ModelChoiceField(queryset=Study.objects.none(), required=False, to_field_name="public_id")
+    recording = forms.FileField(
+        required=False, label="Recording (optional)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".mp3,.m4a,.wav,.ogg,.mp4,.webm,.mov,audio/*,video/*"}),
+        help_text="The interview's audio or video, played beside its transcript: mp3, m4a, wav, ogg, mp4, webm or "
+        "mov. With one transcript at a time.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["study"].queryset = Study.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("recording") and len(cleaned.get("files") or []) > 1:
+            self.add_error("recording", "A recording goes with one transcript: upload that transcript on its own "
+                                        "with it, and the others without.")
+        return cleaned
 
 
 class InterviewForm(ServiceModelForm):

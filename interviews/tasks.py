@@ -78,3 +78,21 @@ def clip_cut_task(org_id: int, clip_id: int) -> str | None:
 def reel_build_task(org_id: int, reel_id: int) -> str | None:
     reel = services.reel_build(reel_id=reel_id)
     return reel.status if reel is not None else None
+
+
+@tenant_task(name="interviews.media_silence", single_transaction=False, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=6)
+def media_silence_task(org_id: int, media_id: int) -> str | None:
+    media = services.media_silence(media_id=media_id)
+    return (media.silencing or "done") if media is not None else None
+
+
+@tenant_task(name="interviews.media_uploads_sweep_org", single_transaction=False)
+def media_uploads_sweep_org_task(org_id: int) -> int:
+    return services.media_uploads_sweep()
+
+
+@app.task(name="interviews.media_uploads_sweep")
+def media_uploads_sweep_task() -> int:
+    """Beat, hourly: chunked uploads abandoned for a day are removed, one task per organisation."""
+    return fan_out_per_organisation(media_uploads_sweep_org_task)

@@ -128,6 +128,9 @@ def b_objects(org_b, charlie):
                                               end_ms=900, status="ready", file_name="clips/b.ogg")
         objects["reel"] = Reel.objects.create(title="B reel", status="ready", file_name="reels/b.ogg")
         ReelItem.objects.create(reel=objects["reel"], highlight=objects["highlight"], position=0)
+        from interviews.models import MediaUpload
+
+        objects["media_upload"] = MediaUpload.objects.create(interview=interview, filename="b.wav", size=10)
     key, _ = api_key_create(organization=org_b, name="b key", scopes=["read"])
     objects["key"] = key
     objects["invitation"], _ = invitation_create(organization=org_b, email="someone@example.test", role="viewer")
@@ -168,7 +171,7 @@ API_BASENAMES = {
     "comment": "comment", "memo": "memo", "invitation": "invitation",
     "assignment": "assignment", "reconciliation": "reconciliation",
     "exercise": "exercise", "import": "import_job", "export": "export_job",  # export-job-detail
-    "clip": "clip", "reel": "reel",
+    "clip": "clip", "reel": "reel", "mediaupload": "media_upload",
 }
 
 

@@ -69,6 +69,7 @@ def test_every_request_body_has_one_content_type_json_except_the_upload(openapi)
     assert bodies.pop(UPLOAD) == ["multipart/form-data"]
     assert bodies.pop(IMPORT) == ["multipart/form-data"]
     assert bodies.pop(("post", "/api/v1/interviews/{id}/media/")) == ["multipart/form-data"]  # a recording
+    assert bodies.pop(("put", "/api/v1/media-uploads/{id}/")) == ["application/octet-stream"]  # a chunk of one
     wrong = {key: types for key, types in bodies.items() if types != ["application/json"]}
     assert not wrong, wrong
 

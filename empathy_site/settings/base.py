@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "sync.webhooks_sweep", "schedule": 30},
     "interviews-stale-claims": {"task": "interviews.stale_claims_sweep", "schedule": 60},
     "sync-prune": {"task": "sync.prune_sweep", "schedule": 60 * 60},
+    "media-uploads-sweep": {"task": "interviews.media_uploads_sweep", "schedule": 60 * 60},
 }
 # Email: EMAIL_URL (smtp://user:password@host:587, submission+tls://…, consolemail://). Unset: printed to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -339,6 +340,9 @@ IMPORT_MAX_ZIP_MEMBERS = env.int("IMPORT_MAX_ZIP_MEMBERS", default=20000)
 EXPORT_BACKGROUND_UTTERANCES = _int_between("EXPORT_BACKGROUND_UTTERANCES", 20000, 0, 10**9)
 # Recordings (audio and video beside transcripts).
 MEDIA_UPLOAD_MAX_BYTES = _int_between("MEDIA_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024, 1024, 100 * 1024 ** 3)
+# Where chunked (resumable) recording uploads wait until completed: a local directory every web server of the
+# site shares (one volume), whatever the media storage is; one subdirectory per organisation.
+MEDIA_UPLOAD_DIR = env.path("MEDIA_UPLOAD_DIR", default=str(VAR_DIR / "uploads"))
 # How long a signed media URL (API `url`, the player) works.
 MEDIA_URL_MAX_AGE_SECONDS = _int_between("MEDIA_URL_MAX_AGE_SECONDS", 600, 1, 7 * 24 * 60 * 60)
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")

@@ -13,3 +13,4 @@ LOGIN_ADDRESS_RATE_LIMIT = "1000/m"
 # Tasks run in-process unless a test starts the real worker (tests/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 STORAGES["media"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}  # noqa: F405
+MEDIA_UPLOAD_DIR = VAR_DIR / "test-uploads"  # noqa: F405

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Clip, Media, Reel
+from ..models import Clip, Media, MediaUpload, Reel
 from ..selectors import media_of, signed_file_path
 
 URL_HELP = ("Signed link to the file: works without credentials, answers HTTP Range requests, and expires "
@@ -90,3 +90,22 @@ class InterviewMediaField(serializers.Field):
     def to_representation(self, interview):
         media = media_of(interview)
         return MediaSerializer(media, context=self.context).data if media is not None else None
+
+
+class ChunkedUploadStartSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=255, help_text="The recording's file name: mp3, m4a, wav, ogg, "
+                                     "mp4, webm or mov.")
+    size = serializers.IntegerField(min_value=1, max_value=2 ** 62, help_text="The whole file's size in bytes; "
+                                    "refused at once when over the upload limit.")
+
+
+class ChunkedUploadSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    interview = serializers.UUIDField(source="interview.public_id", read_only=True)
+    offset = serializers.IntegerField(source="received_bytes", read_only=True,
+                                      help_text="Bytes received so far: the next chunk starts here.")
+
+    class Meta:
+        model = MediaUpload
+        fields = ["id", "interview", "filename", "size", "offset", "status", "created_at", "updated_at"]
+        read_only_fields = fields

@@ -96,6 +96,9 @@ class InterviewUploadSerializer(serializers.Serializer):
     participant = serializers.UUIDField(required=False, allow_null=True)
     conducted_at = serializers.DateTimeField(required=False, allow_null=True)
     language = serializers.CharField(required=False, max_length=16, default="en")
+    recording = serializers.FileField(required=False, allow_empty_file=True, help_text=(
+        "Optional: the interview's audio or video (mp3, m4a, wav, ogg, mp4, webm or mov), attached in the same "
+        "request; the interview's `media` then goes queued, processing, ready."))
 
 
 class InterviewUpdateSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .coding_views import AgreementView, AssignmentViewSet, DisagreementView, ReconciliationViewSet
 from .evidence_views import HighlightViewSet, SearchView, TagViewSet
-from .media_views import ClipViewSet, ReelViewSet
+from .media_views import ClipViewSet, MediaUploadViewSet, ReelViewSet
 from .views import InterviewViewSet, ParticipantViewSet, StudyViewSet
 
 router = SimpleRouter(trailing_slash=True)
@@ -18,6 +18,7 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("reconciliations", ReconciliationViewSet, basename="reconciliation")
 router.register("clips", ClipViewSet, basename="clip")
 router.register("reels", ReelViewSet, basename="reel")
+router.register("media-uploads", MediaUploadViewSet, basename="mediaupload")
 
 urlpatterns = [
     path("search/", SearchView.as_view(), name="search-list"),

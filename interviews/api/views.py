@@ -25,7 +25,7 @@ from empathy_site.tenancy.roles import Perm
 
 from .. import parsers, selectors, services
 from ..models import Interview, InterviewParticipant, Participant, SpeakerMapping, Study, Utterance
-from .media_serializers import MediaUploadSerializer
+from .media_serializers import ChunkedUploadSerializer, ChunkedUploadStartSerializer, MediaUploadSerializer
 from .serializers import (
     InterviewSerializer,
     InterviewUpdateSerializer,
@@ -195,8 +195,11 @@ class InterviewViewSet(TenantModelViewSet):
                 participant=resolve_one(Participant, data.get("participant"), field="participant"),
                 conducted_at=data.get("conducted_at"),
                 language=data.get("language") or "en",
+                recording=data.get("recording"),
                 by=self.actor,
             )
+        except services.MediaRefused as refused:
+            return error_response(refused.code, refused.message, {"recording": [refused.message]})
         except services.UploadTooLarge as error:  # an UnsupportedFile too: the size has its own code and status
             return error_response("too_large", error.message, {"file": [error.message]})
         except parsers.UnsupportedFile as error:
@@ -245,6 +248,27 @@ class InterviewViewSet(TenantModelViewSet):
         interview = self.get_queryset().get(pk=interview.pk)
         return Response(InterviewSerializer(interview, context=self.get_serializer_context()).data,
                         status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=ChunkedUploadStartSerializer,
+        responses={201: ChunkedUploadSerializer, 413: OpenApiResponse(ErrorSerializer, description="too_large"),
+                   415: OpenApiResponse(ErrorSerializer, description="unsupported_file")},
+    )
+    @action(detail=True, methods=["post"], url_path="media/uploads")
+    def media_uploads(self, request, *args, **kwargs):
+        """Start a chunked, resumable upload of a recording (for large files): answers the session, whose `offset`
+        says where the next chunk starts. Send the chunks with PUT /media-uploads/{id}/, then POST
+        /media-uploads/{id}/complete/. The size limit is checked now, before any byte is sent."""
+        interview = self.get_object()
+        serializer = ChunkedUploadStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            upload = services.media_upload_start(interview=interview, by=self.actor, **serializer.validated_data)
+        except services.MediaRefused as refused:
+            field = "size" if refused.code == "too_large" else "filename"
+            return error_response(refused.code, refused.message, {field: [refused.message]})
+        return Response(ChunkedUploadSerializer(upload, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=UtteranceSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=UtterancePagination, filter_backends=[])

@@ -2,7 +2,7 @@
 
 from .coding import CODER_COLOURS, Assignment, Reconciliation
 from .evidence import Highlight, HighlightTag, Tag
-from .media import Clip, Media, MediaStatus, Reel, ReelItem
+from .media import Clip, Media, MediaStatus, MediaUpload, Reel, ReelItem
 from .privacy import PrivacyPolicy, RedactionFinding, RetentionRun
 from .transcripts import (
     Interview,
@@ -18,5 +18,5 @@ __all__ = [
     "Assignment", "CODER_COLOURS", "Reconciliation",
     "Highlight", "HighlightTag", "Interview", "InterviewParticipant", "Participant", "SpeakerMapping",
     "Study", "Tag", "Utterance", "ParticipantExternalId", "PrivacyPolicy", "RedactionFinding", "RetentionRun",
-    "Clip", "Media", "MediaStatus", "Reel", "ReelItem",
+    "Clip", "Media", "MediaStatus", "MediaUpload", "Reel", "ReelItem",
 ]

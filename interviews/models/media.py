@@ -56,6 +56,11 @@ class Media(MediaWork):
     # Set when a redaction touched words said in the recording and the recording was not bleeped.
     needs_review = models.BooleanField(default=False)
     review_reason = models.TextField(blank=True)
+    # Silencing the redacted passages runs in a worker (interviews.media_silence): "" when nothing is asked or
+    # it is done, else queued, processing or failed (with `silencing_error`); the playable copy stays meanwhile.
+    silencing = models.CharField(max_length=12, blank=True, default="")
+    silencing_error = models.TextField(blank=True)
+    silencing_claimed_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,6 +72,8 @@ class Media(MediaWork):
             # One recording per interview: a new upload replaces the old one.
             models.UniqueConstraint(fields=["organization", "interview"], name="media_org_interview_uniq"),
             models.CheckConstraint(condition=STATUS_VALID, name="media_status_valid"),
+            models.CheckConstraint(condition=Q(silencing__in=["", "queued", "processing", "failed"]),
+                                   name="media_silencing_valid"),
         ]
 
     def __str__(self):
@@ -125,3 +132,38 @@ class ReelItem(TenantModel):
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["organization", "reel", "position"], name="reelitem_org_position_uniq"),
         ]
+
+
+class MediaUpload(TenantModel):
+    """A recording arriving in chunks (resumable): the client declares the size, sends the bytes in order
+    (each chunk at `received_bytes`, under this row's lock), then completes, which attaches the file to the
+    interview as a one-shot upload would. The bytes wait in a local area (settings.MEDIA_UPLOAD_DIR) until then;
+    a session left open is swept (interviews.media_uploads_sweep)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.CheckConstraint(condition=Q(size__gt=0), name="mediaupload_size_positive"),
+            models.CheckConstraint(condition=Q(received_bytes__gte=0, received_bytes__lte=models.F("size")),
+                                   name="mediaupload_received_within_size"),
+            models.CheckConstraint(condition=Q(status__in=["open", "completed"]), name="mediaupload_status_valid"),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "updated_at"], name="mediaupload_org_sweep_idx")]
+
+    def __str__(self):
+        return self.filename

@@ -42,13 +42,24 @@ from .media import (
     clip_request,
     highlight_span_ms,
     media_attach,
+    media_check_upload,
     media_erase,
     media_files_eraser,
     media_process,
-    media_silence_redactions,
+    media_silence,
+    media_silence_request,
     media_storage,
     reel_build,
     reel_create,
+)
+from .media_uploads import (
+    UploadOffsetConflict,
+    media_upload_abort,
+    media_upload_chunk,
+    media_upload_complete,
+    media_upload_start,
+    media_uploads_eraser,
+    media_uploads_sweep,
 )
 from .participants import (
     PARTICIPANT_FIELDS,

@@ -22,7 +22,7 @@ from ..events import evidence_change
 from ..models import Interview, InterviewParticipant, Participant, Study
 from ..selectors import interview_stalled
 from .ingest import parse_limits, queue_processing, stalled_filter, take_unheld
-from .media import interview_media_files, media_files_delete_on_commit
+from .media import interview_media_files, media_attach, media_check_upload, media_files_delete_on_commit
 
 # What a caller may change on an interview (the API picks these).
 INTERVIEW_FIELDS = ("title", "study", "conducted_at", "language")
@@ -68,15 +68,21 @@ def interview_upload(
     participant: Participant | None = None,
     conducted_at: datetime | None = None,
     language: str = "en",
+    recording=None,
     by: User | None = None,
 ) -> Interview:
     """Store the file untouched and queue its parsing. Refuses unreadable files at once.
 
-    Raises parsers.UnsupportedFile (empty, binary, too big, unknown type, zip bomb)
-    and DuplicateInterview (same bytes already in this org).
+    `recording` (an uploaded audio or video file) is attached in the same transaction (media_attach), so the
+    interview and its recording arrive together or not at all.
+
+    Raises parsers.UnsupportedFile (empty, binary, too big, unknown type, zip bomb), DuplicateInterview (same
+    bytes already in this org) and, for the recording, MediaRefused.
     """
     if len(upload.data) > settings.UPLOAD_MAX_BYTES:
         raise _too_large(len(upload.data))
+    if recording is not None:  # refused before anything is stored
+        media_check_upload(filename=getattr(recording, "name", "") or "", size=getattr(recording, "size", 0) or 0)
     detected = parsers.check_upload(upload.data, upload.name, parse_limits())
     content_hash = hashlib.sha256(upload.data).hexdigest()
     existing = _interview_with_hash(content_hash)
@@ -105,6 +111,8 @@ def interview_upload(
                     kind=InterviewParticipant.Kind.INTERVIEWEE,
                 )
             queue_processing(interview)
+            if recording is not None:
+                media_attach(interview=interview, uploaded_file=recording, by=by)
     except IntegrityError:
         storage.delete(stored_name)
         existing = _interview_with_hash(content_hash)

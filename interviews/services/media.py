@@ -81,9 +81,18 @@ def local_copy(name: str):
         yield path
 
 
+class _MadeFile(File):
+    """A file ffmpeg wrote in a temporary directory that goes away afterwards: the filesystem storage may move it
+    into place (Django's storages take `temporary_file_path` as leave to) instead of copying the bytes; other
+    storages read it as any file."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
 def _store(path: Path, name: str) -> str:
     with path.open("rb") as handle:
-        return media_storage().save(name, File(handle))
+        return media_storage().save(name, _MadeFile(handle))
 
 
 def _delete_files_on_commit(names) -> None:
@@ -134,20 +143,27 @@ def _interview_changed(interview_id: int) -> None:
 
 # --- Upload and probe ---------------------------------------------------------------------------------------
 
-def media_attach(*, interview: Interview, uploaded_file, by: User | None = None) -> Media:
-    """Store a recording for an interview (replacing any earlier one, its clips with it) and queue its probe."""
-    filename = Path(getattr(uploaded_file, "name", "") or "recording").name[:255]
-    suffix = Path(filename).suffix.lower()
-    if suffix not in MEDIA_SUFFIXES:
+def media_check_upload(*, filename: str, size: int) -> str:
+    """The recording's file name as kept, or MediaRefused: a suffix not taken, empty, over the size limit. The
+    one-shot upload and a chunked upload's start (before any byte is sent) ask the same."""
+    filename = Path(filename or "recording").name[:255]
+    if Path(filename).suffix.lower() not in MEDIA_SUFFIXES:
         raise UnsupportedMedia(
             f"“{filename}” is not a recording this app takes; upload one of: {', '.join(MEDIA_SUFFIXES)}.")
-    size = getattr(uploaded_file, "size", 0) or 0
     if size > settings.MEDIA_UPLOAD_MAX_BYTES:
         limit = settings.MEDIA_UPLOAD_MAX_BYTES / (1024 * 1024)
         raise MediaTooLarge(f"The recording is {size / (1024 * 1024):.1f} MB; the limit is {limit:g} MB. "
                             "Ask an admin to raise MEDIA_UPLOAD_MAX_BYTES, or upload a compressed copy.")
-    if size == 0:
+    if size <= 0:
         raise UnsupportedMedia(f"“{filename}” is empty.")
+    return filename
+
+
+def media_attach(*, interview: Interview, uploaded_file, by: User | None = None) -> Media:
+    """Store a recording for an interview (replacing any earlier one, its clips with it) and queue its probe."""
+    size = getattr(uploaded_file, "size", 0) or 0
+    filename = media_check_upload(filename=getattr(uploaded_file, "name", "") or "", size=size)
+    suffix = Path(filename).suffix.lower()
     # Stored before the transaction: a large upload is not written while holding row locks. If the
     # transaction fails, the file is removed again below.
     stored = media_storage().save(f"recordings/{uuid.uuid4().hex}{suffix}", uploaded_file)
@@ -167,6 +183,7 @@ def media_attach(*, interview: Interview, uploaded_file, by: User | None = None)
             media.file_name, media.content_type, media.duration_ms = "", "", None
             media.status, media.error, media.claimed_at = MediaStatus.QUEUED, None, None
             media.codecs, media.has_video, media.needs_review, media.review_reason = [], False, False, ""
+            media.silencing, media.silencing_error, media.silencing_claimed_at = "", "", None
             media.uploaded_by = by
             media.save()
             _interview_changed(interview.pk)
@@ -237,8 +254,10 @@ def _queue_waiting_work(interview_id: int) -> None:
 
 def highlight_span_ms(highlight: Highlight) -> tuple[int, int]:
     """The highlight's time span: from its first utterance's start to its last one's end."""
-    start = Utterance.objects.filter(pk=highlight.start_utterance_id).values_list("start_ms", flat=True).first()
-    end = Utterance.objects.filter(pk=highlight.end_utterance_id).values_list("end_ms", flat=True).first()
+    times = {pk: (start_ms, end_ms) for pk, start_ms, end_ms in Utterance.objects.filter(
+        pk__in={highlight.start_utterance_id, highlight.end_utterance_id}).values_list("pk", "start_ms", "end_ms")}
+    start = times.get(highlight.start_utterance_id, (None, None))[0]
+    end = times.get(highlight.end_utterance_id, (None, None))[1]
     if start is None or end is None or end <= start:
         raise MediaRefused("This highlight's transcript has no timestamps, so no span of the recording matches it.")
     return start, end
@@ -286,14 +305,13 @@ def _cut(media: Media, *, start_ms: int, end_ms: int) -> tuple[str, str, int]:
     suffix, content_type = ffmpeg.output_suffix(media.has_video)
     with local_copy(media.file_name) as source, tempfile.TemporaryDirectory(prefix="clip-") as directory:
         target = Path(directory) / f"clip{suffix}"
-        ffmpeg.cut(source, target, start_ms=start_ms, end_ms=end_ms, has_video=media.has_video)
-        duration_ms = ffmpeg.probe(target).duration_ms
+        duration_ms = ffmpeg.cut(source, target, start_ms=start_ms, end_ms=end_ms, has_video=media.has_video)
         return _store(target, f"clips/{uuid.uuid4().hex}{suffix}"), content_type, duration_ms
 
 
 def clip_cut(*, clip_id: int) -> Clip | None:
     with tenant_atomic():
-        clip = Clip.objects.filter(pk=clip_id).select_related("interview").first()
+        clip = Clip.objects.filter(pk=clip_id).first()
         media = Media.objects.filter(interview_id=clip.interview_id).first() if clip is not None else None
     if clip is None:
         return None
@@ -316,6 +334,7 @@ def clip_cut(*, clip_id: int) -> Clip | None:
                 claimed_at=None)
             if not done:  # the span changed or the clip went meanwhile: this cut is nobody's
                 _delete_files_on_commit([file_name])
+            return Clip.objects.filter(pk=clip_id).first()  # in the same transaction: one round of BEGIN/COMMIT less
     return _reread(Clip, clip_id)
 
 
@@ -439,7 +458,7 @@ def media_files_delete_on_commit(names) -> None:
 
 def media_mark_redacted(*, interview_ids) -> None:
     """Words in these interviews' transcripts were redacted: their recordings still say them, so each is marked
-    as needing review until someone silences the redacted spans (media_silence_redactions) or clears it."""
+    as needing review until someone silences the redacted spans (media_silence_request) or clears it."""
     Media.objects.filter(interview_id__in=list(interview_ids)).update(
         needs_review=True,
         review_reason="The transcript was redacted, but the recording still has the original words. "
@@ -454,26 +473,69 @@ def redacted_spans_ms(interview: Interview) -> list[tuple[int, int]]:
     return sorted((start, end) for start, end in spans if end > start)
 
 
-def media_silence_redactions(*, media: Media, by: User | None = None) -> Media:
-    """Bleep (silence) the recording over every utterance with an applied redaction; the playable copy is
-    replaced, the original deleted (it still says the words), and clips are cut again on their next request."""
-    spans = redacted_spans_ms(media.interview)
+@tenant_atomic()
+def media_silence_request(*, media: Media, by: User | None = None) -> Media:
+    """Ask a worker to silence (bleep) the recording over every utterance with an applied redaction
+    (media_silence). Refused at once when there is nothing to do; asked twice, it runs once."""
+    media = Media.objects.select_for_update().get(pk=media.pk)
     if media.status != MediaStatus.READY:
         raise MediaRefused("The recording is not ready yet; try again once it is.")
-    if not spans:
+    if not redacted_spans_ms(media.interview):
         raise MediaRefused("No redacted passage with timestamps in this transcript; nothing to silence.")
-    suffix, content_type = ffmpeg.output_suffix(media.has_video)
-    with local_copy(media.file_name) as source, tempfile.TemporaryDirectory(prefix="bleep-") as directory:
-        target = Path(directory) / f"silenced{suffix}"
-        ffmpeg.silence_spans(source, target, spans_ms=spans, has_video=media.has_video)
-        file_name = _store(target, f"recordings/{uuid.uuid4().hex}{suffix}")
+    if media.silencing in ("queued", "processing"):
+        return media
+    media.silencing, media.silencing_error, media.silencing_claimed_at = "queued", "", None
+    media.save(update_fields=["silencing", "silencing_error", "silencing_claimed_at", "updated_at"])
+    _queue("interviews.media_silence", media.organization_id, media.pk)
+    return media
+
+
+def media_silence(*, media_id: int) -> Media | None:
+    """The worker's part of media_silence_request: the playable copy is replaced by one silent over the redacted
+    spans, the original deleted (it still says the words), and clips are cut again on their next request. The
+    recording stays playable meanwhile; a failure leaves it as it was, with `silencing_error` saying why."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     with tenant_atomic():
-        media = Media.objects.select_for_update().get(pk=media.pk)
+        claimed = Media.objects.filter(
+            Q(silencing="queued") | Q(silencing="processing", silencing_claimed_at__lt=stale), pk=media_id,
+            status=MediaStatus.READY,
+        ).update(silencing="processing", silencing_claimed_at=timezone.now())
+        media = Media.objects.filter(pk=media_id).select_related("interview").first()
+    if not claimed or media is None:
+        return media
+    try:
+        spans = redacted_spans_ms(media.interview)
+        if not spans:
+            raise ffmpeg.MediaToolError("No redacted passage with timestamps is left in this transcript.")
+        suffix, content_type = ffmpeg.output_suffix(media.has_video)
+        silenced_from = media.file_name
+        with local_copy(silenced_from) as source, tempfile.TemporaryDirectory(prefix="bleep-") as directory:
+            target = Path(directory) / f"silenced{suffix}"
+            ffmpeg.silence_spans(source, target, spans_ms=spans, has_video=media.has_video)
+            file_name = _store(target, f"recordings/{uuid.uuid4().hex}{suffix}")
+    except Exception as error:  # noqa: BLE001 - any failure ends with a sentence on the recording, never stuck
+        if isinstance(error, ffmpeg.MediaToolError):
+            logger.warning("Media %s silencing: %s %s", media_id, error.message, error.detail)
+            message = error.message
+        else:
+            logger.exception("Media %s silencing failed", media_id)
+            message = UNEXPECTED_FAILURE_MESSAGE
+        with tenant_atomic():
+            Media.objects.filter(pk=media_id, silencing="processing").update(
+                silencing="failed", silencing_error=message, silencing_claimed_at=None)
+        return _reread(Media, media_id)
+    with tenant_atomic():
+        media = Media.objects.select_for_update().filter(pk=media_id, silencing="processing").first()
+        if media is None or media.file_name != silenced_from:
+            # Replaced or erased meanwhile: this silenced copy is nobody's.
+            _delete_files_on_commit([file_name])
+            return _reread(Media, media_id)
         clips = Clip.objects.filter(interview_id=media.interview_id)
         old = {media.file_name, media.original_name, *clips.values_list("file_name", flat=True)}
         clips.delete()
         media.file_name = media.original_name = file_name
         media.content_type, media.needs_review, media.review_reason = content_type, False, ""
+        media.silencing, media.silencing_error, media.silencing_claimed_at = "", "", None
         media.save()
         _delete_files_on_commit(old - {file_name})
         _interview_changed(media.interview_id)

@@ -120,8 +120,8 @@ class MediaSilenceView(OrgView):
         if media is None:
             raise Http404("No recording.")
         try:
-            services.media_silence_redactions(media=media, by=request.user)
-            messages.success(request, "The redacted passages are now silent in the recording.")
+            services.media_silence_request(media=media, by=request.user)
+            messages.success(request, "Silencing the redacted passages; the recording is replaced when it is done.")
         except services.MediaRefused as refused:
             messages.error(request, refused.message)
         return redirect(reverse("interview_detail", kwargs={"org_slug": request.organization.slug,

@@ -33,18 +33,23 @@ class InterviewListView(OrgView):
         if len(files) > settings.UPLOAD_MAX_FILES:
             form.add_error("files", f"Upload at most {settings.UPLOAD_MAX_FILES} files at once.")
             return self.get(request, form=form, status=400)
-        study = form.cleaned_data["study"]
+        study, recording = form.cleaned_data["study"], form.cleaned_data["recording"]
         accepted = 0
         for uploaded in files:
             try:
-                services.interview_upload(upload=services.upload_from_file(uploaded), study=study, by=request.user)
+                services.interview_upload(upload=services.upload_from_file(uploaded), study=study,
+                                          recording=recording, by=request.user)
                 accepted += 1
+            except services.MediaRefused as refused:
+                form.add_error("recording", refused.message)
+                return self.get(request, form=form, status=400)
             except parsers.UnsupportedFile as error:
                 messages.error(request, f"{uploaded.name}: {error.message}")
             except services.DuplicateInterview as error:
                 messages.warning(request, f"{uploaded.name}: {error.messages[0]}")
         if accepted:
-            messages.success(request, f"{accepted} transcript{'s' if accepted != 1 else ''} uploaded; processing now.")
+            messages.success(request, f"{accepted} transcript{'s' if accepted != 1 else ''} "
+                                      f"{'and its recording ' if recording else ''}uploaded; processing now.")
             return redirect("interview_list", org_slug=self.organization.slug)
         return self.get(request, form=UploadForm(), status=400)
 
@@ -94,6 +99,8 @@ class InterviewDetailView(OrgView):
             "media_url": selectors.signed_file_path(media),
             "length_warning": selectors.transcript_length_warning(media),
             "media_limit": settings.MEDIA_UPLOAD_MAX_BYTES,
+            # Chunks stay under the API's request body limit (refused above it).
+            "media_chunk_bytes": min(4 * 1024 * 1024, settings.DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024),
         }
         return render(request, "interviews/interview_detail.html", context)
 

@@ -1,26 +1,117 @@
 // The transcript page's recording: click an utterance to jump there, the utterance being said is marked,
 // a highlight's play button plays exactly its span, keyboard controls, links that open at a time (?t=),
-// and upload progress for a new recording.
+// and a new recording uploaded in chunks with progress.
 (function () {
   "use strict";
 
+  // A recording goes up in chunks through the API (resumable: a chunk whose answer was lost is not sent twice,
+  // the server says where to resume), so a large file is not one request that a proxy or a dropped connection
+  // cuts off. Without JavaScript the form posts the file in one go.
   var form = document.querySelector("[data-media-upload]");
-  if (form && window.XMLHttpRequest && window.FormData) {
+  if (form && window.XMLHttpRequest && window.Blob && window.JSON) {
     var bar = form.querySelector("[data-upload-progress]");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var request = new XMLHttpRequest();
-      request.open("POST", form.action);
-      request.upload.addEventListener("progress", function (progress) {
-        if (!progress.lengthComputable) return;
-        bar.hidden = false;
-        bar.value = Math.round(100 * progress.loaded / progress.total);
-        bar.textContent = bar.value + "%";
+    var status = form.querySelector("[data-upload-status]");
+    var button = form.querySelector("button[type=submit]");
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    var chunkBytes = function () { return Number(form.dataset.chunkBytes) || 4 * 1024 * 1024; };
+
+    var call = function (method, url, body, headers, onProgress) {
+      return new Promise(function (resolve, reject) {
+        var request = new XMLHttpRequest();
+        request.open(method, url);
+        request.setRequestHeader("X-Organization", form.dataset.uploadOrg);
+        request.setRequestHeader("X-CSRFToken", csrf);
+        request.setRequestHeader("Accept", "application/json");
+        Object.keys(headers || {}).forEach(function (name) { request.setRequestHeader(name, headers[name]); });
+        if (onProgress) request.upload.addEventListener("progress", function (e) { onProgress(e.loaded); });
+        request.addEventListener("load", function () {
+          var data = null;
+          try { data = JSON.parse(request.responseText); } catch (ignored) { /* an empty or HTML answer */ }
+          resolve({status: request.status, data: data});
+        });
+        request.addEventListener("error", function () { reject(new Error("network")); });
+        request.send(body);
       });
-      request.addEventListener("load", function () { window.location.assign(request.responseURL || window.location.href); });
-      request.addEventListener("error", function () { form.submit(); });
-      form.querySelector("button[type=submit]").disabled = true;
-      request.send(new FormData(form));
+    };
+    var show = function (done, total) {
+      bar.hidden = false;
+      bar.value = total ? Math.floor(100 * done / total) : 0;
+      bar.textContent = bar.value + "%";
+      status.textContent = "Uploading… " + bar.value + "%";
+    };
+    var fail = function (message) {
+      status.textContent = message;
+      status.classList.add("text-error");
+      button.disabled = false;
+    };
+    var problem = function (answer) {
+      return answer.data && answer.data.error ? answer.data.error.message
+        : "The upload failed (HTTP " + answer.status + "). Try again.";
+    };
+    var wait = function (ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); };
+
+    var send = function (file, session) {
+      var offset = session.offset, retries = 0;
+      var next = function () {
+        if (offset >= file.size) return Promise.resolve();
+        var end = Math.min(offset + chunkBytes(), file.size);
+        var range = "bytes " + offset + "-" + (end - 1) + "/" + file.size;
+        var started = offset;
+        return call("PUT", "/api/v1/media-uploads/" + session.id + "/", file.slice(offset, end),
+                    {"Content-Type": "application/octet-stream", "Content-Range": range},
+                    function (loaded) { show(started + loaded, file.size); })
+          .then(function (answer) {
+            if (answer.status === 200) { offset = answer.data.offset; retries = 0; return next(); }
+            if (answer.status === 409 || answer.status >= 500 || answer.status === 429) return resume(problem(answer));
+            throw new Error(problem(answer));
+          }, function () { return resume("The connection dropped."); });
+      };
+      // Ask the server where the upload stands, then carry on from there (a few times, then give up).
+      var resume = function (why) {
+        if (++retries > 5) throw new Error(why + " The upload stopped at " + bar.value + "%; try again.");
+        return wait(500 * retries).then(function () {
+          return call("GET", "/api/v1/media-uploads/" + session.id + "/");
+        }).then(function (answer) {
+          if (answer.status !== 200) throw new Error(problem(answer));
+          offset = answer.data.offset;
+          return next();
+        }, function () { return resume(why); });
+      };
+      return next();
+    };
+
+    form.addEventListener("submit", function (event) {
+      var input = form.querySelector("input[type=file]");
+      var file = input.files && input.files[0];
+      if (!file) return;  // the browser asks for one
+      event.preventDefault();
+      status.classList.remove("text-error");
+      if (file.size > Number(form.dataset.uploadLimit)) {
+        fail("This file is larger than the upload limit.");
+        return;
+      }
+      button.disabled = true;
+      show(0, file.size);
+      var session = null;
+      call("POST", form.dataset.uploadStart, JSON.stringify({filename: file.name, size: file.size}),
+           {"Content-Type": "application/json"})
+        .then(function (answer) {
+          if (answer.status !== 201) throw new Error(problem(answer));
+          session = answer.data;
+          return send(file, session);
+        })
+        .then(function () {
+          status.textContent = "Uploaded; checking the recording…";
+          return call("POST", "/api/v1/media-uploads/" + session.id + "/complete/", null, {});
+        })
+        .then(function (answer) {
+          if (answer.status !== 202) throw new Error(problem(answer));
+          show(file.size, file.size);
+          window.location.reload();
+        })
+        .catch(function (error) {
+          fail(error.message === "network" ? "The connection dropped; check it and try again." : error.message);
+        });
     });
   }
 

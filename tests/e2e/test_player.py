@@ -75,3 +75,35 @@ def test_a_link_with_t_opens_at_that_moment(page, live_server, org_a, alice, rec
     page.locator("#u-0 .speaker").click()
     page.wait_for_function("() => document.querySelector('#u-0').classList.contains('is-playing')")
     assert player_state(page)["time"] < 2
+
+
+def test_a_recording_uploads_in_chunks_with_progress_and_then_plays(page, live_server, settings, tmp_path, org_a,
+                                                                    alice, recordings):
+    settings.MEDIA_UPLOAD_DIR = tmp_path / "uploads"
+    interview, _ = make_timed_interview(org_a)
+    sign_in(page, live_server, alice.user)
+    page.goto(f"{live_server.url}/o/{org_a.slug}/interviews/{interview.public_id}/")
+    form = page.locator("[data-media-upload]")
+    # Small chunks, so this small file goes up in several (the page sends 4 MB ones).
+    form.evaluate("form => { form.dataset.chunkBytes = String(64 * 1024); }")
+    chunks = []
+    page.on("request", lambda request: chunks.append(request.headers.get("content-range"))
+            if request.method == "PUT" and "/api/v1/media-uploads/" in request.url else None)
+    progress = []
+    page.expose_function("noteProgress", lambda value: progress.append(value))
+    page.evaluate("() => new MutationObserver(() => window.noteProgress(document.querySelector("
+                  "'[data-upload-progress]').value)).observe(document.querySelector('[data-upload-progress]'),"
+                  " {attributes: true, childList: true})")
+    form.locator("input[type=file]").set_input_files(str(recordings["wav"]))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("audio[data-player]", timeout=30000)
+    page.wait_for_function("() => document.querySelector('[data-player]').readyState >= 1")
+
+    size = recordings["wav"].stat().st_size
+    assert len(chunks) == -(-size // (64 * 1024)) >= 3
+    assert chunks[0] == f"bytes 0-{64 * 1024 - 1}/{size}" and chunks[-1].endswith(f"-{size - 1}/{size}")
+    assert progress and max(progress) >= 90 and min(progress) < 50  # the bar moved as the chunks went up
+    with tenant_scope(org_a):
+        media = Media.objects.get(interview=interview)
+        assert media.status == "ready" and media.file_size == size
+    assert abs(page.evaluate("() => document.querySelector('[data-player]').duration") - 8) < 0.1

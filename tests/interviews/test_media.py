@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import signing
 from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -220,6 +221,7 @@ def test_a_clip_lasts_its_highlights_span_and_is_cut_once(org_a, recordings, dja
     measured = probe_duration_ms(stored_path(stored.file_name))
     assert abs(measured - 5000) <= 100
     assert abs(clip["duration_ms"] - 5000) <= 100
+    assert abs(clip["duration_ms"] - measured) <= 30  # ffmpeg's own report of what it wrote is the file's length
     assert fetch(clip["url"]).status_code == 200
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         again = client.post("/api/v1/clips/", {"highlight": str(highlight.public_id)})
@@ -349,16 +351,55 @@ def test_redaction_marks_the_recording_and_silencing_bleeps_that_span(org_a, ali
     client.force_login(alice.user)
     page = client.get(f"/o/{org_a.slug}/interviews/{interview.public_id}/").content.decode()
     assert "still has the original words" in page
-    with django_capture_on_commit_callbacks(execute=True):
+    playable_before = media.file_name
+    with django_capture_on_commit_callbacks(execute=False) as queued:
         response = client.post(f"/o/{org_a.slug}/interviews/{interview.public_id}/media/silence/")
     assert response.status_code == 302
     with tenant_scope(org_a):
         media = Media.objects.get(interview=interview)
-    assert not media.needs_review
+    # The request only asked: ffmpeg runs in the worker, and the page says it is under way.
+    assert media.silencing == "queued" and media.file_name == playable_before and media.needs_review
+    assert "Silencing the redacted passages" in client.get(
+        f"/o/{org_a.slug}/interviews/{interview.public_id}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+    with tenant_scope(org_a):
+        media = Media.objects.get(interview=interview)
+    assert not media.needs_review and media.silencing == "" and media.file_name != playable_before
+    assert not stored_path(playable_before).exists()
     silenced = stored_path(media.file_name)
     assert _mean_volume_db(silenced, 5.0, 1.5) < -80  # inside the redacted utterance: silent
     assert _mean_volume_db(silenced, 1.0, 1.5) > -30  # elsewhere: the tone
     assert abs(probe_duration_ms(silenced) - 8000) < 100
+
+
+def test_silencing_that_fails_says_why_and_keeps_the_recording_playable(org_a, alice, recordings, settings,
+                                                                        django_capture_on_commit_callbacks):
+    interview, _ = make_timed_interview(org_a)
+    attach(org_a, interview, recordings["wav"], django_capture_on_commit_callbacks)
+    with tenant_scope(org_a):
+        utterance = Utterance.objects.get(interview=interview, position=2)
+        finding = RedactionFinding.objects.create(
+            interview=interview, utterance=utterance, start=0, end=7, kind="name", placeholder="[NAME]")
+        services.redaction_apply(findings=[finding])
+        playable = Media.objects.get(interview=interview).file_name
+    settings.FFMPEG_BINARY = "/nonexistent/ffmpeg"
+    client = APIClient()
+    client.force_login(alice.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/{org_a.slug}/interviews/{interview.public_id}/media/silence/")
+    with tenant_scope(org_a):
+        media = Media.objects.get(interview=interview)
+    assert media.silencing == "failed" and "ffmpeg is not installed" in media.silencing_error
+    assert media.file_name == playable and stored_path(playable).exists() and media.needs_review
+    page = client.get(f"/o/{org_a.slug}/interviews/{interview.public_id}/").content.decode()
+    assert "could not be silenced" in page and "Silence redacted passages" in page  # and it can be asked again
+    settings.FFMPEG_BINARY = "ffmpeg"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/{org_a.slug}/interviews/{interview.public_id}/media/silence/")
+    with tenant_scope(org_a):
+        assert Media.objects.get(interview=interview).silencing == ""
 
 
 # --- reels in the app --------------------------------------------------------------------------------------------
@@ -388,3 +429,61 @@ def test_a_reel_is_built_from_highlights_chosen_by_tag_or_handed_over_by_a_claim
         assert [item.highlight_id for item in reel.items.all()] == [untagged.pk, tagged.pk]
     listing = client.get(url).content.decode()
     assert "<audio" in listing and "download=1" in listing
+
+
+# --- a transcript and its recording in one go ------------------------------------------------------------------
+
+def test_a_new_interview_takes_its_recording_in_the_same_request(org_a, recordings, django_capture_on_commit_callbacks):
+    client = key_client(org_a)
+    transcript = media_fixtures.timed_vtt(note="one go")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/interviews/", {
+            "file": SimpleUploadedFile("call.vtt", transcript), "title": "Call with recording",
+            "recording": upload_of(recordings["mp3"])}, format="multipart")
+    assert response.status_code == 202, response.content
+    assert response.json()["media"]["status"] == "queued"
+    detail = client.get(f"/api/v1/interviews/{response.json()['id']}/").json()
+    assert detail["status"] == "ready" and detail["utterance_count"] == 3
+    assert detail["media"]["status"] == "ready" and abs(detail["media"]["duration_ms"] - 8000) < 100
+
+
+def test_a_refused_recording_refuses_the_whole_upload_and_keeps_nothing(org_a, recordings, settings):
+    client = key_client(org_a)
+    transcript = media_fixtures.timed_vtt(note="refused")
+    before = set(Path(settings.MEDIA_ROOT).rglob("*"))
+    wrong = client.post("/api/v1/interviews/", {
+        "file": SimpleUploadedFile("call.vtt", transcript),
+        "recording": SimpleUploadedFile("notes.pdf", b"%PDF-1.4")}, format="multipart")
+    assert_error(wrong, 415, "unsupported_file")
+    assert "recording" in wrong.json()["error"]["details"]
+    settings.MEDIA_UPLOAD_MAX_BYTES = 1024
+    big = client.post("/api/v1/interviews/", {
+        "file": SimpleUploadedFile("call.vtt", transcript), "recording": upload_of(recordings["wav"])},
+        format="multipart")
+    assert_error(big, 413, "too_large")
+    assert client.get("/api/v1/interviews/").json()["results"] == []
+    assert {path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()} <= before
+
+
+def test_the_upload_form_takes_a_transcript_with_its_recording(org_a, alice, recordings,
+                                                                django_capture_on_commit_callbacks):
+    client = Client()
+    client.force_login(alice.user)
+    url = f"/o/{org_a.slug}/interviews/"
+    assert 'name="recording"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"files": [SimpleUploadedFile("call.vtt", media_fixtures.timed_vtt(note="form"))],
+                                     "recording": upload_of(recordings["wav"])})
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        media = Media.objects.select_related("interview").get()
+        assert media.status == "ready" and media.interview.original_filename == "call.vtt"
+    two = client.post(url, {"files": [SimpleUploadedFile("a.vtt", media_fixtures.timed_vtt(note="a")),
+                                       SimpleUploadedFile("b.vtt", media_fixtures.timed_vtt(note="b"))],
+                            "recording": upload_of(recordings["wav"])})
+    assert two.status_code == 400 and "A recording goes with one transcript" in two.content.decode()
+    bad = client.post(url, {"files": [SimpleUploadedFile("c.vtt", media_fixtures.timed_vtt(note="c"))],
+                            "recording": SimpleUploadedFile("c.txt", b"not a recording")})
+    assert bad.status_code == 400 and "is not a recording this app takes" in bad.content.decode()
+    with tenant_scope(org_a):
+        assert Media.objects.count() == 1
