@@ -10,6 +10,7 @@ redelivered task takes it over.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 
@@ -102,6 +103,7 @@ def _delete_later(name: str | None) -> None:
         default_storage.delete(name)
 
 
+@contextlib.contextmanager
 def export_files_eraser(organization):
     """Registered with tenancy's organisation deletion (apps.py): the cascade takes the jobs, this their files,
     once the deletion has committed. Precondition: the organisation is the active tenant."""

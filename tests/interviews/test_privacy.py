@@ -248,10 +248,18 @@ def test_deleting_an_org_removes_its_rows_and_files(org_a, org_b, settings, tmp_
     make_interview(org_a, [("X", "y")], title="A")
     with tenant_scope(org_b):
         path = Interview.objects.get(pk=interview.pk).original_file.path
-    assert os.path.exists(path)
+        # A built export (interop) is one of the organisation's files too.
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from interop.models import ExportJob
+        export_name = default_storage.save("exports/b/project.qdpx", ContentFile(b"zip"))
+        ExportJob.objects.create(organization=org_b, kind="project", file_name=export_name)
+    assert os.path.exists(path) and default_storage.exists(export_name)
     with django_capture_on_commit_callbacks(execute=True):
         organization_delete(organization=org_b)
     assert not os.path.exists(path)
+    assert not default_storage.exists(export_name)
     assert not Organization.objects.filter(pk=org_b.pk).exists()
     with tenant_scope(org_a):
         assert Interview.objects.count() == 1
