@@ -21,7 +21,7 @@ from .. import parsers
 from ..models import Interview, PrivacyPolicy, SpeakerMapping, Utterance
 from ..selectors import privacy_policy, stale_claim_cutoff
 from .redaction import interview_redact
-from .speakers import speakers_guess_roles
+from .speakers import speakers_guess
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def queue_processing(interview: Interview) -> None:
 def _stale_claim() -> Q:
     """Processing, claimed longer ago than INTERVIEW_CLAIM_TIMEOUT_SECONDS.
 
-    Only a candidate: a live worker holds its row (_hold_claim), so callers lock
+    Only a candidate: a live worker holds its row (_load_and_hold_claim), so callers lock
     with FOR UPDATE SKIP LOCKED and take over only the rows no worker holds.
     """
     return Q(status=Interview.Status.PROCESSING) & (Q(claimed_at__lt=stale_claim_cutoff()) | Q(claimed_at__isnull=True))
@@ -79,18 +79,21 @@ def take_unheld(queryset) -> list[Interview]:
     return list(queryset.select_for_update(skip_locked=True).order_by("pk"))
 
 
-def _hold_claim(interview_id: int) -> None:
-    """Hold the interview's row until this transaction ends, as proof that its worker is alive.
+def _load_and_hold_claim(interview_id: int) -> Interview | None:
+    """Load the interview and hold its row until this transaction ends, as proof that its worker is alive.
 
     FOR KEY SHARE lets ordinary edits (title, study) through, but makes FOR UPDATE
     SKIP LOCKED (stale takeover, the sweep, reprocess) pass the row by. A killed
-    worker's connection closes and the lock goes with it.
+    worker's connection closes and the lock goes with it. One statement: Django's
+    select_for_update has no KEY SHARE, so it is written out (row-level security still
+    scopes it to the organisation the transaction is bound to).
     """
-    if connection.vendor != "postgresql":
-        return  # SQLite: one process (embedded development), no concurrent workers
+    if connection.vendor != "postgresql":  # SQLite: one process (embedded development), no concurrent workers
+        return Interview.objects.filter(pk=interview_id).first()
     table = connection.ops.quote_name(Interview._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [interview_id])
+    found = list(Interview.objects.raw(
+        f"SELECT * FROM {table} WHERE organization_id = %s AND id = %s FOR KEY SHARE", [require_org_id(), interview_id]))
+    return found[0] if found else None
 
 
 def interview_claim(*, interview_id: int) -> bool:
@@ -124,10 +127,9 @@ def interview_process(*, interview_id: int) -> Interview | None:
     if not interview_claim(interview_id=interview_id):
         return None
     with tenant_atomic():
-        interview = Interview.objects.filter(pk=interview_id).first()
+        interview = _load_and_hold_claim(interview_id)
         if interview is None:
             return None
-        _hold_claim(interview_id)
         try:
             # A savepoint: a failing write is undone, and the failure state below commits instead.
             with transaction.atomic():
@@ -152,7 +154,7 @@ def _interview_parse_and_store(interview: Interview) -> Interview:
     except (FileNotFoundError, ValueError):  # ValueError: the field names no file
         return _interview_fail(interview, "The original file is missing from storage; upload it again.")
     parsed = parsers.parse_transcript(data, interview.original_filename, parse_limits())
-    _store_utterances(interview, parsed)
+    _store_utterances(interview, parsed, replace=interview.processed_at is not None)
     interview.detected_format = parsed.format
     interview.format_variant = parsed.variant or ""
     interview.duration_ms = parsed.duration_ms
@@ -217,29 +219,34 @@ def interviews_requeue_stale() -> dict[str, int]:
     return {"requeued": requeued, "failed": failed}
 
 
-def _store_utterances(interview: Interview, parsed) -> None:
-    """Replace the utterances. Labels and text come clean and bounded from parsers.normalise_utterances."""
+def _store_utterances(interview: Interview, parsed, *, replace: bool = True) -> None:
+    """Store the parsed utterances, replacing any the interview has (`replace=False`: the caller knows it has
+    none, nor speakers, as it was never processed; that saves the reads and deletes), with a speaker per label
+    and each speaker's role guessed. Labels and text come clean and bounded from parsers.normalise_utterances."""
     org_id = interview.organization_id
-    Utterance.objects.filter(interview=interview).delete()
-    # Mappings a researcher already made survive a reprocess; labels are matched as written.
-    speakers = {s.label: s for s in SpeakerMapping.objects.filter(interview=interview)}
-    new_labels = []
+    questions: dict[str, int] = {}  # label -> utterances with a question mark, in order of first appearance
     for utterance in parsed.utterances:
-        if utterance.speaker not in speakers and utterance.speaker not in new_labels:
-            new_labels.append(utterance.speaker)
-    created = SpeakerMapping.objects.bulk_create(
-        [SpeakerMapping(organization_id=org_id, interview=interview, label=label) for label in new_labels]
-    )
-    speakers.update({s.label: s for s in created})
+        questions[utterance.speaker] = questions.get(utterance.speaker, 0) + ("?" in utterance.text)
+    existing: dict[str, SpeakerMapping] = {}
+    if replace:
+        Utterance.objects.filter(interview=interview).delete()
+        # Mappings a researcher already made survive a reprocess (labels matched as written); unmapped
+        # speakers who no longer speak go.
+        existing = {s.label: s for s in SpeakerMapping.objects.filter(interview=interview).order_by("pk")}
+        unused = [s.pk for label, s in existing.items()
+                  if label not in questions and s.participant_id is None and s.team_member_id is None]
+        if unused:
+            SpeakerMapping.objects.filter(pk__in=unused).delete()
+            existing = {label: s for label, s in existing.items() if s.pk not in unused}
+    new = [SpeakerMapping(organization_id=org_id, interview=interview, label=label)
+           for label in questions if label not in existing]
+    speakers_guess(speakers=[*existing.values(), *new], questions=questions, organization_id=org_id)
+    SpeakerMapping.objects.bulk_update(list(existing.values()), ["guessed_role"])
+    speakers = {**existing, **{s.label: s for s in SpeakerMapping.objects.bulk_create(new)}}
     _insert_utterances([
         (org_id, uuid.uuid4(), interview.pk, position, speakers[u.speaker].pk, u.start_ms, u.end_ms, u.text)
         for position, u in enumerate(parsed.utterances)
     ])
-    used = {u.speaker for u in parsed.utterances}
-    SpeakerMapping.objects.filter(interview=interview).exclude(label__in=used).filter(
-        participant__isnull=True, team_member__isnull=True
-    ).delete()
-    speakers_guess_roles(interview=interview)
 
 
 def interview_create_from_utterances(
@@ -268,7 +275,7 @@ def interview_create_from_utterances(
         duration_ms=parsers.ParsedTranscript(format="txt", utterances=utterances).duration_ms,
         original_deleted_at=timezone.now(),
     )
-    _store_utterances(interview, parsers.ParsedTranscript(format="txt", utterances=utterances))
+    _store_utterances(interview, parsers.ParsedTranscript(format="txt", utterances=utterances), replace=False)
     emit("interview.ready", interview)
     return interview
 
@@ -292,8 +299,10 @@ def _insert_utterances(rows: list[tuple]) -> None:
     write into a table whose row-level security applies to the role (the runtime role's case), a temporary
     table has none, and the INSERT checks every row against the policy as any insert does. A transcript's
     rows then cost one round trip and no SQL text, where bulk_create sent statements of 1,000 rows' values.
-    The temporary table is dropped at commit (nothing stays on a pooled connection). Elsewhere (SQLite,
-    the embedded mode): bulk_create. Utterances are not a sync type: no change capture is skipped.
+    The temporary table is made once per database session and emptied by every commit that touched it (ON
+    COMMIT DELETE ROWS: no catalogue writes per transcript, as dropping it at commit cost); `IF NOT EXISTS`
+    makes it again on a pooled server connection that never had it, and no rows outlive a transaction, so
+    nothing leaks to whoever uses the connection next. Elsewhere (SQLite, the embedded mode): bulk_create. Utterances are not a sync type: no change capture is skipped.
     """
     if not rows:
         return
@@ -308,7 +317,7 @@ def _insert_utterances(rows: list[tuple]) -> None:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_UTTERANCE_STAGE} (organization_id bigint, public_id uuid, "
             "interview_id bigint, position integer, speaker_id bigint, start_ms bigint, end_ms bigint, text text) "
-            "ON COMMIT DROP"
+            "ON COMMIT DELETE ROWS"
         )
         # The psycopg cursor's COPY, with its errors raised as Django's (DataError, IntegrityError) like the ORM's.
         with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {_UTTERANCE_STAGE} ({columns}) FROM STDIN") as copy:

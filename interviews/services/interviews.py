@@ -127,7 +127,7 @@ def interview_upload(
 
 
 def _interview_with_hash(content_hash: str) -> Interview | None:
-    with tenant_atomic():
+    with tenant_atomic(savepoint=False):  # a read: nothing to undo
         return Interview.objects.filter(content_hash=content_hash).first()
 
 
@@ -160,7 +160,7 @@ def interview_reprocess(*, interview: Interview, by: User | None = None) -> Inte
             "would lose them. Upload the corrected file as a new interview instead."
         )
     rows = Interview.objects.filter(pk=interview.pk, status=interview.status)
-    # A stalled interview is taken only if no live worker holds it (see ingest._hold_claim).
+    # A stalled interview is taken only if no live worker holds it (see ingest._load_and_hold_claim).
     if stalled and not take_unheld(rows.filter(stalled_filter())):
         raise ValidationError("This interview is still being processed; wait until it is ready or failed.")
     updated = rows.update(status=Interview.Status.QUEUED, error=None, progress=0, claimed_at=None, stale_requeues=0)

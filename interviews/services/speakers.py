@@ -75,34 +75,43 @@ def _name_forms(user: User) -> set[str]:
 
 @tenant_atomic()
 def speakers_guess_roles(*, interview: Interview) -> list[SpeakerMapping]:
-    """Suggest who interviews and who is a customer, from the stored utterances; run after parsing.
-
-    Interviewers: speakers whose label names a team member of the organisation (full name, first name or the
-    email's local part) or a role ("Interviewer", "Moderator"); failing that, the one speaker who asks the most
-    questions. Everyone else is a customer. Only `guessed_role` is written: nobody is mapped.
-    """
+    """Suggest who interviews and who is a customer, from the stored utterances, and save the guesses."""
     speakers = list(
         SpeakerMapping.objects.filter(interview=interview).annotate(
             questions=Count("utterances", filter=Q(utterances__text__contains="?")),
         ).order_by("pk")
     )
-    members = User.objects.filter(memberships__organization_id=interview.organization_id)
-    team_names = set().union(*(_name_forms(user) for user in members)) if speakers else set()
+    speakers_guess(speakers=speakers, questions={s.label: s.questions for s in speakers},
+                   organization_id=interview.organization_id)
+    SpeakerMapping.objects.bulk_update(speakers, ["guessed_role"])
+    return speakers
+
+
+def speakers_guess(*, speakers: list[SpeakerMapping], questions: dict[str, int], organization_id: int) -> None:
+    """Set each speaker's `guessed_role` (not saved): who interviews and who is a customer.
+
+    Interviewers: speakers whose label names a team member of the organisation (full name, first name or the
+    email's local part) or a role ("Interviewer", "Moderator"); failing that, the one speaker who asks the most
+    questions (`questions`: how many of each label's utterances hold a question mark). Everyone else is a
+    customer. Only the guess is set: nobody is mapped. `speakers` in the order ties go to (oldest first); the
+    ingest passes speakers it has not created yet, so it writes each once.
+    """
+    members = User.objects.filter(memberships__organization_id=organization_id) if speakers else User.objects.none()
+    team_names = set().union(*(_name_forms(user) for user in members))
     interviewers = {
-        s.pk for s in speakers if s.label.strip().casefold() in team_names or INTERVIEWER_LABELS.match(s.label.strip())
+        s.label for s in speakers if s.label.strip().casefold() in team_names or INTERVIEWER_LABELS.match(s.label.strip())
     }
     if not interviewers and len(speakers) > 1:
-        ranked = sorted(speakers, key=lambda s: -s.questions)
-        if ranked[0].questions > 0 and ranked[0].questions > ranked[1].questions:
-            interviewers.add(ranked[0].pk)
+        ranked = sorted(speakers, key=lambda s: -questions.get(s.label, 0))
+        top, second = questions.get(ranked[0].label, 0), questions.get(ranked[1].label, 0)
+        if top > 0 and top > second:
+            interviewers.add(ranked[0].label)
     for speaker in speakers:
         if speaker.guessed_role == SpeakerMapping.GuessedRole.REMOVED:
             continue  # a deleted participant's words stay uncounted until someone maps them again
         speaker.guessed_role = (
-            SpeakerMapping.GuessedRole.INTERVIEWER if speaker.pk in interviewers else SpeakerMapping.GuessedRole.CUSTOMER
+            SpeakerMapping.GuessedRole.INTERVIEWER if speaker.label in interviewers else SpeakerMapping.GuessedRole.CUSTOMER
         )
-    SpeakerMapping.objects.bulk_update(speakers, ["guessed_role"])
-    return speakers
 
 
 def _next_pseudonym() -> str:
