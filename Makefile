@@ -58,9 +58,11 @@ run: venv
 	@while :; do $(DEV_ENV) RUN_MAIN=true $(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT); \
 	  status=$$?; [ $$status = 3 ] || exit $$status; done
 
-# Migrate and seed only when a migration or the demo data changed (or the database is new).
+# Migrate and seed only when a migration or the demo data changed (or the database is new). A new database
+# is made from the models in one pass (embedded_db_create: 3 s where replaying the migrations takes 20 s).
 $(DEV_DB_READY): $(DEV_DB_INPUTS)
-	@$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
+	@if test -f var/db.sqlite3; then $(DEV_ENV) $(PY) manage.py migrate --noinput -v0; \
+	 else $(DEV_ENV) $(PY) manage.py embedded_db_create; fi
 	@$(DEV_ENV) $(PY) manage.py seed_demo
 	@touch $@
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from empathy_site.json_keys import json_key_equals
 from empathy_site.tenancy.concurrency import unique_or_conflict
 from empathy_site.tenancy.context import require_org_id, tenant_atomic
 from empathy_site.tenancy.models import User
@@ -41,7 +42,8 @@ class QuestionSpec:
 
 
 def _in_segment(attribute: str, segment: str):
-    return {"participant__attributes__contains": {attribute: segment}}
+    """A filter() condition on highlights: their participant's `attribute` is `segment` (the key taken literally)."""
+    return json_key_equals("participant__attributes", attribute, segment)
 
 
 def _letters(n: int) -> list[str]:
@@ -73,11 +75,11 @@ def _evidence_for(highlights) -> list[Highlight]:
 def _build_share(spec: QuestionSpec, attribute: str) -> dict:
     if spec.tag is None or not spec.segment:
         raise ValidationError("A share question needs a tag and a segment.")
-    members = Participant.objects.filter(attributes__contains={attribute: spec.segment})
+    members = Participant.objects.filter(json_key_equals("attributes", attribute, spec.segment))
     total = members.count()
     if not total:
         raise ValidationError(f"No participant has {attribute} “{spec.segment}”; choose a segment the evidence has.")
-    tagged = Highlight.objects.filter(tags=spec.tag, **_in_segment(attribute, spec.segment))
+    tagged = Highlight.objects.filter(_in_segment(attribute, spec.segment), tags=spec.tag)
     raised = tagged.values("participant").distinct().count()
     return {
         "prompt": f"What share of {spec.segment} participants raised “{spec.tag.name}”? (0-100%)",
@@ -92,10 +94,10 @@ def _build_rank(spec: QuestionSpec, attribute: str) -> dict:
     tags = list(dict.fromkeys(spec.tags))
     if not 3 <= len(tags) <= MAX_OPTIONS:
         raise ValidationError(f"A ranking question takes 3 to {MAX_OPTIONS} different tags.")
-    scope = _in_segment(attribute, spec.segment) if spec.segment else {}
+    scope = [_in_segment(attribute, spec.segment)] if spec.segment else []
     counts, evidence = [], []
     for tag in tags:
-        tagged = Highlight.objects.filter(tags=tag, **scope).annotate(who=voice()).filter(who__isnull=False)
+        tagged = Highlight.objects.filter(*scope, tags=tag).annotate(who=voice()).filter(who__isnull=False)
         counts.append(tagged.values("who").distinct().count())
         evidence += _evidence_for(tagged)[:2]
     who = f"{spec.segment} customers" if spec.segment else "customers"
@@ -143,8 +145,10 @@ def quote_question_specs(*, segment: str, count: int, others: int = 3) -> list[Q
         return []
     attribute = evidence_policy().segment_attribute
     voiced = Highlight.objects.filter(participant__isnull=False).select_related("participant")
-    inside = list(voiced.filter(**_in_segment(attribute, segment)).order_by("?")[:count])
-    outside = list(voiced.exclude(**_in_segment(attribute, segment)).order_by("?")[:count * others])
+    in_segment = voiced.filter(_in_segment(attribute, segment))
+    inside = list(in_segment.order_by("?")[:count])
+    # Everyone else, participants without the attribute included.
+    outside = list(voiced.exclude(pk__in=in_segment.values("pk")).order_by("?")[:count * others])
     per_question = min(others, len(outside) // count) if count else 0
     if len(inside) < count or per_question < 1:
         possible = min(len(inside), len(outside))
