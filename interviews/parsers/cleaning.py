@@ -22,12 +22,19 @@ _NAME_FORBIDDEN = set('?!;"<>{}[]|=*#')
 
 
 def collapse(text: str) -> str:
-    return " ".join(_INVISIBLE_RE.sub("", text).split())
+    # The invisible characters are all outside ASCII, and isascii() costs nothing.
+    if not text.isascii():
+        text = _INVISIBLE_RE.sub("", text)
+    return " ".join(text.split())
 
 
 def clean_text(text: str) -> str:
     """Strip markup and entities, then collapse whitespace."""
-    text = _ASS_RE.sub("", _TAG_RE.sub("", text))
+    # Most text has no markup: a substring test is much cheaper than a regular expression.
+    if "<" in text:
+        text = _TAG_RE.sub("", text)
+    if "{" in text:
+        text = _ASS_RE.sub("", text)
     return collapse(html.unescape(text))
 
 

@@ -37,16 +37,19 @@ def normalise_utterances(utterances: Iterable[ParsedUtterance]) -> tuple[list[Pa
     warnings: list[str] = []
     cleaned: list[ParsedUtterance] = []
     stripped = reversed_spans = shortened = 0
+    # A transcript repeats the same few speaker labels: clean each one once.
+    speakers: dict[str, tuple[str, bool]] = {}
     for number, utterance in enumerate(utterances, start=1):
-        text = _clean(utterance.text)
-        where = f"Turn {number}" + (f" (“{_clip(text)}”)" if text else "")
-        start = _checked_time(utterance.start_ms, where, "start")
-        end = _checked_time(utterance.end_ms, where, "end")
+        text, text_had_controls = _clean(utterance.text)
+        start = _checked_time(utterance.start_ms, number, text, "start")
+        end = _checked_time(utterance.end_ms, number, text, "end")
         if not text:
             continue
-        if _CONTROL_RE.search(utterance.text) or _CONTROL_RE.search(utterance.speaker):
+        if utterance.speaker not in speakers:
+            speakers[utterance.speaker] = _clean(utterance.speaker)
+        speaker, speaker_had_controls = speakers[utterance.speaker]
+        if text_had_controls or speaker_had_controls:
             stripped += 1
-        speaker = _clean(utterance.speaker)
         if len(speaker) > MAX_SPEAKER_CHARS:
             shortened += 1
             speaker = speaker[:MAX_SPEAKER_CHARS].rstrip()
@@ -72,13 +75,29 @@ def normalise_utterances(utterances: Iterable[ParsedUtterance]) -> tuple[list[Pa
     return _split_overlong(merged, warnings), warnings
 
 
-def _clean(value: str) -> str:
-    return collapse(_CONTROL_RE.sub("", value))
+def _clean(value: str) -> tuple[str, bool]:
+    """``value`` without control characters, whitespace collapsed; and whether it had any."""
+    # Searching first spares ordinary text the substitution.
+    if _CONTROL_RE.search(value) is None:
+        return collapse(value), False
+    return collapse(_CONTROL_RE.sub("", value)), True
 
 
-def _checked_time(value, where: str, which: str) -> int | None:
+def _checked_time(value, number: int, text: str, which: str) -> int | None:
     if value is None:
         return None
+    # The usual case, a whole number of milliseconds in range, needs no rounding (a bool is not a time).
+    if type(value) is int and 0 <= value <= MAX_MS:
+        return value
+    return _checked_odd_time(value, _where(number, text), which)
+
+
+def _where(number: int, text: str) -> str:
+    """How error messages name a turn; only built when there is an error to report."""
+    return f"Turn {number}" + (f" (“{_clip(text)}”)" if text else "")
+
+
+def _checked_odd_time(value, where: str, which: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TranscriptError(f"{where}: the {which} time is not a number.")
     if isinstance(value, float) and not math.isfinite(value):

@@ -11,7 +11,9 @@ MAX_MS = 24 * 60 * 60 * 1000
 
 # Hours are optional; Teams writes unpadded fields ("0:0:3.450") and SRT uses a comma.
 CLOCK = r"(?:\d{1,3}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
-_CLOCK_RE = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
+# The same shape with its fields captured (hours, minutes, seconds, fraction), for clock_ms.
+CLOCK_FIELDS = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"
+_CLOCK_RE = re.compile(CLOCK_FIELDS)
 
 
 class TimecodeError(ValueError):
@@ -23,15 +25,28 @@ def parse_clock(value: str) -> int:
     match = _CLOCK_RE.fullmatch(value.strip())
     if not match:
         raise TimecodeError(f"'{value}' is not a time like 00:01:02.500")
-    hours, minutes, seconds, fraction = match.groups()
-    if int(seconds) >= 60:
-        raise TimecodeError(f"'{value}' has {int(seconds)} seconds; seconds must be below 60")
-    if hours is not None and int(minutes) >= 60:
-        raise TimecodeError(f"'{value}' has {int(minutes)} minutes; minutes must be below 60")
+    return clock_ms(value, *match.groups())
+
+
+def clock_ms(value: str, hours: str | None, minutes: str, seconds: str, fraction: str | None) -> int:
+    """Milliseconds for the fields of a CLOCK_FIELDS match on ``value`` (named in errors).
+
+    Separate from parse_clock so that a caller matching a longer line (a cue
+    timing line) can check and convert the fields without matching them again.
+    """
+    whole_seconds = int(seconds)
+    if whole_seconds >= 60:
+        raise TimecodeError(f"'{value}' has {whole_seconds} seconds; seconds must be below 60")
+    whole_minutes = int(minutes)
+    if hours is None:
+        whole_hours = 0
+    elif whole_minutes >= 60:
+        raise TimecodeError(f"'{value}' has {whole_minutes} minutes; minutes must be below 60")
+    else:
+        whole_hours = int(hours)
     # ".5" means half a second, not 5 ms.
-    millis = int((fraction or "0").ljust(3, "0"))
-    total = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
-    return total
+    millis = int(fraction.ljust(3, "0")) if fraction else 0
+    return ((whole_hours * 60 + whole_minutes) * 60 + whole_seconds) * 1000 + millis
 
 
 def format_ms(ms: int) -> str:

@@ -15,6 +15,7 @@ from .cues import clip, cue_segments, parse_cue_timing
 EXAMPLE_TIMING = "'00:00:01.000 --> 00:00:04.000'"
 
 _HEADER_RE = re.compile(r"WEBVTT(?:[ \t].*)?", re.I)
+_SKIPPED_BLOCK_KEYWORDS = ("NOTE", "STYLE", "REGION")
 _SKIPPED_BLOCK_RE = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t].*)?")
 _TIMESTAMP_START_RE = re.compile(r"\d+:\d")
 _GUID_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/\d+-\d+)?", re.I)
@@ -32,7 +33,8 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
     utterances: list[ParsedUtterance] = []
     saw_voice = saw_guid = saw_numeric_id = saw_prefix = False
     for block in _blocks(lines):
-        if _SKIPPED_BLOCK_RE.fullmatch(block[0][1]):
+        # The cheap prefix test spares nearly every cue the regular expression.
+        if block[0][1].startswith(_SKIPPED_BLOCK_KEYWORDS) and _SKIPPED_BLOCK_RE.fullmatch(block[0][1]):
             continue
         for identifier, timing, body in _cues(block):
             start, end = parse_cue_timing(timing, EXAMPLE_TIMING)
@@ -40,7 +42,8 @@ def parse(text: str) -> tuple[list[ParsedUtterance], str]:
             saw_voice |= used_voice
             saw_prefix |= not used_voice and any(name for name, _ in segments)
             if identifier:
-                saw_guid |= bool(_GUID_ID_RE.fullmatch(identifier))
+                # One GUID identifier is enough to tell the variant.
+                saw_guid = saw_guid or bool(_GUID_ID_RE.fullmatch(identifier))
                 saw_numeric_id |= identifier.isdigit()
             for name, segment_text in segments:
                 utterances.append(ParsedUtterance(name or UNKNOWN_SPEAKER, start, end, segment_text))
