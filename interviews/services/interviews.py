@@ -128,7 +128,8 @@ def interview_upload(
 
 def _interview_with_hash(content_hash: str) -> Interview | None:
     with tenant_atomic(savepoint=False):  # a read: nothing to undo
-        return Interview.objects.filter(content_hash=content_hash).first()
+        # Unique per organisation; what a DuplicateInterview tells (its title and id) is all that is read.
+        return Interview.objects.filter(content_hash=content_hash).only("organization_id", "public_id", "title").first()
 
 
 def _storage_path(name: str) -> str:
