@@ -151,8 +151,9 @@ class HighlightViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         prepared = [self._item(item) for item in serializer.validated_data["items"]]
         created = services.highlight_bulk_create(items=prepared, by=self.actor)
-        queryset = self.get_queryset().filter(pk__in=[h.pk for h in created]).order_by("pk")
-        return Response({"results": HighlightSerializer(queryset, many=True).data}, status=status.HTTP_201_CREATED)
+        order = {highlight.pk: index for index, highlight in enumerate(created)}  # the items' order
+        highlights = sorted(self.get_queryset().filter(pk__in=order), key=lambda h: order[h.pk])
+        return Response({"results": HighlightSerializer(highlights, many=True).data}, status=status.HTTP_201_CREATED)
 
 
 def _uuid_param(value: str, name: str):

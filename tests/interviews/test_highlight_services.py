@@ -89,6 +89,35 @@ def test_bulk_create_is_all_or_nothing(corpus):
         assert len(services.highlight_bulk_create(items=[good, good])) == 2
 
 
+def test_bulk_create_across_interviews_keeps_the_items_order_and_names_the_bad_item_by_its_batch_index(corpus):
+    one = {"interview": corpus["call1"], "span": Span(0, 0, 0, 2)}
+    two = {"interview": corpus["call2"], "span": Span(0, 0, 0, 2)}
+    bad_two = {"interview": corpus["call2"], "span": Span(0, 0, 0, 900)}
+    with tenant_scope(corpus["org"]):
+        with pytest.raises(ValidationError) as refused:
+            services.highlight_bulk_create(items=[one, two, one, bad_two])
+        assert list(refused.value.message_dict) == ["items[3]"]
+        assert Highlight.objects.count() == 0
+        made = services.highlight_bulk_create(items=[one, two, one, two])
+    assert [h.interview_id for h in made] == [corpus[k].pk for k in ("call1", "call2", "call1", "call2")]
+    assert len({h.pk for h in made}) == 4
+
+
+def test_bulk_create_costs_statements_per_interview_not_per_highlight(corpus):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def items(count):
+        return [{"interview": corpus["call1" if i % 2 else "call2"], "span": Span(0, 0, 0, 2)} for i in range(count)]
+
+    with tenant_scope(corpus["org"]):
+        with CaptureQueriesContext(connection) as two:
+            services.highlight_bulk_create(items=items(2))
+        with CaptureQueriesContext(connection) as forty:
+            services.highlight_bulk_create(items=items(40))
+    assert len(forty.captured_queries) == len(two.captured_queries)
+
+
 def test_bulk_create_refuses_more_than_the_limit(corpus):
     item = {"interview": corpus["call1"], "span": Span(0, 0, 0, 2)}
     with tenant_scope(corpus["org"]), pytest.raises(ValidationError, match="At most 500"):
