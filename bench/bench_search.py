@@ -16,9 +16,9 @@ Three paths, interleaved query by query, their order rotated every round so
 none always runs on the cache the previous one warmed; round 0 is a warm-up:
 
 - raw SQL: a psycopg 3 connection as the runtime role, one transaction with
-  set_config('app.org_id') then the two statements interviews/selectors/search.py issues
-  for `search_utterances(limit=21)` (the ranked page with its joins, then
-  ts_headline for the rows fetched). Checked against the SQL Django really
+  set_config('app.org_id') then the one statement interviews/selectors/search.py
+  issues for `search_utterances(limit=21)` (the ranked page of ids as a subquery,
+  its rows with their joins and headlines). Checked against the SQL Django really
   sends (captured once) and against the selector's results for every query.
 - selector: `search_utterances(query=..., limit=21)` in `tenant_scope`.
 - endpoint: GET /api/v1/search/?q=...&kind=utterances through Django's test
@@ -34,7 +34,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from psycopg.types.numeric import Int4, Int8
+from psycopg.types.numeric import Int8
 
 from .report import Row
 from .search_data import OrgData, Query, load, org_sizes, pick_queries
@@ -54,35 +54,34 @@ NEIGHBOURS = 4
 NOISY_TARGET = 1.5
 URL = "/api/v1/search/"
 
-# The ranked page, as the ORM builds it (interviews/selectors/search.py: select_related interview and speaker with its
-# participant and team member; filter organization_id (TenantManager) and search_vector @@; ORDER BY rank, id).
-# Mirrors interviews/selectors/search.py: the ranked page of ids (matching through the SECURITY DEFINER
-# id function, so the GIN index serves it under RLS), then those rows with their joins.
+# Mirrors interviews/selectors/search.py: one statement. The ranked page of ids is a subquery (matching through the
+# SECURITY DEFINER id function, so the GIN index serves it under RLS); the outer query takes those rows with their
+# joins (select_related interview and speaker with its participant and team member), ranks them again for the order
+# and runs ts_headline for them only (it re-parses the text).
 SEARCH_SQL = """
-SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank
-FROM interviews_utterance u
-WHERE u.organization_id = %(org)s AND u.id IN (SELECT utterance_match_ids(to_tsquery('english', %(q)s)))
-ORDER BY rank DESC, u.id DESC
-LIMIT %(limit)s
-"""
-ROWS_SQL = """
-SELECT u.id, u.organization_id, u.public_id, u.interview_id, u.position, u.speaker_id, u.start_ms, u.end_ms, u.text,
+SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank,
+       ts_headline('english', u.text, to_tsquery('english', %(q)s), %(options)s) AS headline,
+       u.organization_id, u.interview_id, u.position, u.speaker_id, u.start_ms, u.end_ms, u.text,
        i.*, s.*, p.*, tm.*
 FROM interviews_utterance u
 JOIN interviews_interview i ON i.id = u.interview_id
 JOIN interviews_speakermapping s ON s.id = u.speaker_id
 LEFT JOIN interviews_participant p ON p.id = s.participant_id
 LEFT JOIN tenancy_user tm ON tm.id = s.team_member_id
-WHERE u.organization_id = %(org)s AND u.id = ANY(%(ids)s)
+WHERE u.organization_id = %(org)s AND u.id IN (
+    SELECT v.id FROM interviews_utterance v
+    WHERE v.organization_id = %(org)s AND v.id IN (SELECT utterance_match_ids(to_tsquery('english', %(q)s)))
+    ORDER BY ts_rank_cd(v.search_vector, to_tsquery('english', %(q)s), 1) DESC, v.id DESC
+    LIMIT %(limit)s
+)
+ORDER BY rank DESC, u.id DESC
 """
-# Headlines for the rows fetched only (ts_headline re-parses the text).
-HEADLINE_SQL = "SELECT id, ts_headline('english', text, to_tsquery('english', %s), %s) FROM interviews_utterance WHERE id = ANY(%s)"
 COUNT_SQL = "SELECT count(*) FROM interviews_utterance WHERE organization_id = %s AND search_vector @@ to_tsquery('english', %s)"
 _JOINED = re.compile(r'JOIN\s+"?(\w+)"?', re.IGNORECASE)
 
 
 class RawSearch:
-    """The reference: the same two statements over a plain psycopg connection as the runtime role."""
+    """The reference: the same statement over a plain psycopg connection as the runtime role."""
 
     def __init__(self, conn, org_id: int):
         from interviews.selectors.search import HEADLINE_OPTIONS
@@ -98,28 +97,22 @@ class RawSearch:
         conn = self.conn
         with conn.transaction():
             conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
-            page = conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}).fetchall()
-            if page:
-                ids = [Int4(r[0]) for r in page]  # integer[], as Django sends the list
-                conn.execute(ROWS_SQL, {"org": self.org_id, "ids": ids}).fetchall()
-                conn.execute(HEADLINE_SQL, [query.tsquery, self.options, ids]).fetchall()
-        return [(public_id, rank) for _, public_id, rank in page]
+            page = conn.execute(SEARCH_SQL, self._params(query)).fetchall()
+        return [(row[1], row[2]) for row in page]
+
+    def _params(self, query: Query) -> dict:
+        return {"q": query.tsquery, "org": self.org_id, "limit": LIMIT, "options": self.options}
 
     def count(self, query: Query) -> int:
         with self.conn.transaction():
             self.conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
             return self.conn.execute(COUNT_SQL, [self.org_id, query.tsquery]).fetchone()[0]
 
-    def explain(self, query: Query) -> tuple[str, str]:
+    def explain(self, query: Query) -> str:
         with self.conn.transaction():
             self.conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
-            plan = self.conn.execute(
-                "EXPLAIN (ANALYZE, BUFFERS) " + SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT}
-            ).fetchall()
-            ids = [Int4(r[0]) for r in self.conn.execute(SEARCH_SQL, {"q": query.tsquery, "org": self.org_id, "limit": LIMIT})]
-            headline = self.conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + HEADLINE_SQL,
-                                         [query.tsquery, self.options, ids]).fetchall()
-        return "\n".join(r[0] for r in plan), "\n".join(r[0] for r in headline)
+            plan = self.conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + SEARCH_SQL, self._params(query)).fetchall()
+        return "\n".join(r[0] for r in plan)
 
 
 class Selector:
@@ -188,11 +181,11 @@ def run(ctx) -> list[Row]:
             raise RuntimeError("the neighbours' rows changed what the small organisation finds")
         _print_per_query(queries, matches, times)
         slowest = max(queries, key=lambda q: statistics.median(times["raw"][q]))
-        plan, headline_plan = raw.explain(slowest)
+        plan = raw.explain(slowest)
         if "utterance_org_search_gin" not in plan:
             print("\nbench: NOTE the search plan does not use the full-text GIN index utterance_org_search_gin", flush=True)
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the raw search for '{slowest.text}' ({matches[slowest]:,} matches), "
-              f"as {ctx.app_role} under RLS:\n{plan}\n\nand of its headline statement:\n{headline_plan}\n", flush=True)
+              f"as {ctx.app_role} under RLS:\n{plan}\n", flush=True)
     finally:
         conn.close()
     rows = _rows(total, sizes, loaded, queries, matches, times, small_times, small_matches)
@@ -266,19 +259,17 @@ def _check_reference_sql(org_id: int, query: Query) -> None:
         search_utterances(query=query.text, limit=LIMIT)
     statements = [q["sql"] for q in captured.captured_queries if "interviews_utterance" in q["sql"]]
     problems = []
-    if len(statements) != 3:
-        problems.append(f"{len(statements)} statements on interviews_utterance instead of 3")
+    if len(statements) != 1:
+        problems.append(f"{len(statements)} statements on interviews_utterance instead of 1")
     else:
-        search, rows_statement, headline = statements
-        for part in ("ts_rank_cd(", "utterance_match_ids(", f"LIMIT {LIMIT}", "ORDER BY 2 DESC, 1 DESC"):
+        search = statements[0]
+        for part in ("ts_rank_cd(", "ts_headline(", "utterance_match_ids(", f"LIMIT {LIMIT}"):
             if part not in search:
                 problems.append(f"the search has no {part!r}")
-        ours = sorted({t.lower() for t in _JOINED.findall(ROWS_SQL)})
-        theirs = sorted({t.lower() for t in _JOINED.findall(rows_statement)})
+        ours = sorted({t.lower() for t in _JOINED.findall(SEARCH_SQL)})
+        theirs = sorted({t.lower() for t in _JOINED.findall(search)})
         if ours != theirs:
             problems.append(f"joins {theirs} instead of {ours}")
-        if "ts_headline(" not in headline:
-            problems.append("the second statement is not the ts_headline one")
     shown = re.sub(r"SELECT .*? FROM", "SELECT … FROM", statements[0], count=1, flags=re.S) if statements else ""
     print(f"bench: Django's search statement (columns elided):\n  {shown}", flush=True)
     if problems:

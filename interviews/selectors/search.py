@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, FloatField, OuterRef, Q
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -186,41 +186,35 @@ HEADLINE_OPTIONS = (
 )
 
 
-def _pg_search(model, queryset, tsquery: str, limit: int, offset: int, text_sql: str, match_function: str):
-    """Two statements: the ranked page of ids, then those rows with their headlines.
+def _pg_search(model, queryset, tsquery: str, limit: int, offset: int, text_columns: tuple[str, ...],
+               match_function: str):
+    """One statement: the ranked page of ids as a subquery, then those rows with their joins and headlines.
 
     Matching goes through `match_function` (SECURITY DEFINER, active org only,
     ids only) so the GIN index serves it under row-level security; ranking is
     length-normalised (flag 1) so a concise quote beats a long monologue that
-    merely repeats a word, and ts_headline never has to parse huge texts.
+    merely repeats a word. The outer query ranks again and runs ts_headline
+    only for the page's rows (ts_headline re-parses the text, so never for
+    every match).
     """
     table = model._meta.db_table
+    text_sql = " || ' ' || ".join(f"{table}.{column}" for column in text_columns)
+
+    def rank():
+        return RawSQL(f"ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery],
+                      output_field=FloatField())
+
     matches = RawSQL(f"SELECT {match_function}(to_tsquery('english', %s))", [tsquery])
-    rank = RawSQL(f"ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery], output_field=FloatField())
-    page = list(
-        queryset.filter(pk__in=matches).annotate(rank=rank).order_by("-rank", "-pk").values_list("pk", "rank")[
-            offset : offset + limit
-        ]
+    page = queryset.filter(pk__in=matches).annotate(rank=rank()).order_by("-rank", "-pk").values("pk")
+    headline = RawSQL(f"ts_headline('english', {text_sql}, to_tsquery('english', %s), %s)",
+                      [tsquery, HEADLINE_OPTIONS], output_field=TextField())
+    rows = list(
+        queryset.filter(pk__in=page[offset : offset + limit]).annotate(rank=rank(), headline=headline)
+        .order_by("-rank", "-pk")
     )
-    if not page:
-        return []
-    ranks = dict(page)
-    rows = {row.pk: row for row in queryset.filter(pk__in=list(ranks))}
-    with connection.cursor() as cursor:
-        # Headlines only for the page shown: ts_headline re-parses the text, so never for every match.
-        cursor.execute(
-            f"SELECT id, ts_headline('english', {text_sql}, to_tsquery('english', %s), %s) "
-            f"FROM {table} WHERE id = ANY(%s)",
-            [tsquery, HEADLINE_OPTIONS, list(ranks)],
-        )
-        headlines = dict(cursor.fetchall())
-    ordered = []
-    for pk, _ in page:
-        row = rows.get(pk)
-        if row is not None:
-            row.rank, row.snippet = ranks[pk], _marked(headlines.get(pk, ""))
-            ordered.append(row)
-    return ordered
+    for row in rows:
+        row.snippet = _marked(row.headline)
+    return rows
 
 
 def _sqlite_search(queryset, terms: list[Term], field_names: list[str], limit: int, offset: int):
@@ -251,7 +245,7 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
         Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member"), filters
     )
     if connection.vendor == "postgresql":
-        return _pg_search(Utterance, queryset, _tsquery(terms), limit, offset, "text", "utterance_match_ids")
+        return _pg_search(Utterance, queryset, _tsquery(terms), limit, offset, ("text",), "utterance_match_ids")
     return _sqlite_search(queryset, terms, ["text"], limit, offset)
 
 
@@ -272,7 +266,7 @@ def search_highlights(*, query: str, filters: SearchFilters | None = None, limit
         highlights = citable_highlights(highlights)
     queryset = _filter_highlights(highlights.annotate(speaker_kind=speaker_kind()), filters)
     if connection.vendor == "postgresql":
-        return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, "quote || ' ' || note", "highlight_match_ids")
+        return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, ("quote", "note"), "highlight_match_ids")
     return _sqlite_search(queryset, terms, ["quote", "note"], limit, offset)
 
 

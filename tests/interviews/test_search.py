@@ -123,3 +123,31 @@ def test_ranking_prefers_denser_matches(corpus, org_a):
     with tenant_scope(org_a):
         rows = search_utterances(query="vendors")
     assert rows[0].text.startswith("Vendors, vendors") and rows[0].rank >= rows[-1].rank
+
+
+def test_pages_follow_the_ranking_without_gaps_or_repeats(corpus, org_a):
+    from .evidence_fixtures import make_interview
+
+    make_interview(org_a, [("Kim" if n % 2 else "Lee", f"Supplier note {n}: the supplier {'supplier ' * n}again.") for n in range(1, 8)],
+                   title="Suppliers")
+    with tenant_scope(org_a):
+        everything = search_utterances(query="supplier", limit=50)
+        pages = [search_utterances(query="supplier", limit=3, offset=offset) for offset in (0, 3, 6, 9)]
+    assert len(everything) == 9
+    assert [r.pk for page in pages for r in page] == [r.pk for r in everything]
+    assert all(a.rank >= b.rank for a, b in zip(everything, everything[1:], strict=False))
+
+
+@pytest.mark.postgres
+def test_a_search_page_is_one_statement_whatever_it_finds(corpus, org_a, django_assert_num_queries):
+    from .evidence_fixtures import make_interview
+
+    with tenant_scope(org_a), django_assert_num_queries(1):
+        few = search_utterances(query="spreadsheet")
+        assert all(r.interview.title and r.speaker.label and r.snippet for r in few)
+    for n in range(3):
+        make_interview(org_a, [("Kim", f"A spreadsheet again ({n})."), ("Lee", "Another spreadsheet.")], title=f"More {n}")
+    with tenant_scope(org_a), django_assert_num_queries(1):
+        many = search_utterances(query="spreadsheet")
+        assert all(r.interview.title and r.speaker.label and "<mark>" in r.snippet for r in many)
+    assert len(few) == 2 and len(many) == 8
