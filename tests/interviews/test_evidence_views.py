@@ -139,3 +139,25 @@ def test_viewer_reads_evidence_but_cannot_highlight(client, corpus, member_facto
         {"start_position": 0, "start_offset": 0, "end_position": 0, "end_offset": 3},
     )
     assert response.status_code == 403
+
+
+def test_transcript_page_escapes_what_was_typed_and_titles_marks_with_tags(signed_in, corpus, org_a):
+    from .evidence_fixtures import make_interview
+    from .factories import ParticipantFactory
+
+    with tenant_scope(org_a):
+        eve = ParticipantFactory(organization=org_a, pseudonym="<b>P-Eve</b>")
+    hostile = make_interview(org_a, [("Eve", 'We said "x < y" & left.'), ("Sam", "Ok.")], title="Hostile",
+                             participant=eve)
+    with tenant_scope(org_a):
+        pain, gain = services.tag_create(name="<i>Pain</i>"), services.tag_create(name="Gain")
+        first = services.highlight_create(interview=hostile, span=Span(0, 0, 0, 7), tags=[pain])
+        services.highlight_create(interview=hostile, span=Span(0, 3, 0, 11), tags=[gain])
+    page = signed_in.get(url("interview_detail", corpus, hostile.public_id)).content.decode()
+    assert "<b>P-Eve</b>" not in page and "<i>Pain</i>" not in page and "x < y" not in page
+    assert '<span class="speaker">&lt;b&gt;P-Eve&lt;/b&gt;</span>' in page
+    # "We " under the first highlight only, "said" under both (titled with both tags), then ' "x' under the second.
+    assert f'data-highlight="{first.public_id}" title="&lt;i&gt;Pain&lt;/i&gt;">We </mark>' in page
+    assert 'title="&lt;i&gt;Pain&lt;/i&gt; · Gain">said</mark>' in page
+    assert 'title="Gain"> &quot;x </mark>&lt; y&quot; &amp; left.</p>' in page
+    assert 'id="u-0" data-utterance data-position="0">' in page and '<a class="timestamp" href="#u-1">#2</a>' in page
