@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -186,8 +186,19 @@ HEADLINE_OPTIONS = (
 )
 
 
-def _pg_search(model, queryset, tsquery: str, limit: int, offset: int, text_columns: tuple[str, ...],
-               match_function: str):
+class _OnOwnTable(Expression):
+    """SQL over the columns of the query's own table, named by the alias Django gives it there: the table's name in
+    a plain query, U0 inside a subquery (RawSQL naming the table would reach the outer query's row instead)."""
+
+    def __init__(self, sql: str, params: list, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.params = sql, params
+
+    def as_sql(self, compiler, connection):
+        return self.sql.format(table=compiler.quote_name_unless_alias(compiler.query.base_table)), list(self.params)
+
+
+def _pg_search(queryset, tsquery: str, limit: int, offset: int, text_columns: tuple[str, ...], match_function: str):
     """One statement: the ranked page of ids as a subquery, then those rows with their joins and headlines.
 
     Matching goes through `match_function` (SECURITY DEFINER, active org only,
@@ -197,17 +208,15 @@ def _pg_search(model, queryset, tsquery: str, limit: int, offset: int, text_colu
     only for the page's rows (ts_headline re-parses the text, so never for
     every match).
     """
-    table = model._meta.db_table
-    text_sql = " || ' ' || ".join(f"{table}.{column}" for column in text_columns)
 
     def rank():
-        return RawSQL(f"ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery],
-                      output_field=FloatField())
+        return _OnOwnTable("ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery], FloatField())
 
     matches = RawSQL(f"SELECT {match_function}(to_tsquery('english', %s))", [tsquery])
     page = queryset.filter(pk__in=matches).annotate(rank=rank()).order_by("-rank", "-pk").values("pk")
-    headline = RawSQL(f"ts_headline('english', {text_sql}, to_tsquery('english', %s), %s)",
-                      [tsquery, HEADLINE_OPTIONS], output_field=TextField())
+    text = " || ' ' || ".join(f"{{table}}.{column}" for column in text_columns)
+    headline = _OnOwnTable(f"ts_headline('english', {text}, to_tsquery('english', %s), %s)",
+                           [tsquery, HEADLINE_OPTIONS], TextField())
     rows = list(
         queryset.filter(pk__in=page[offset : offset + limit]).annotate(rank=rank(), headline=headline)
         .order_by("-rank", "-pk")
@@ -245,7 +254,7 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
         Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member"), filters
     )
     if connection.vendor == "postgresql":
-        return _pg_search(Utterance, queryset, _tsquery(terms), limit, offset, ("text",), "utterance_match_ids")
+        return _pg_search(queryset, _tsquery(terms), limit, offset, ("text",), "utterance_match_ids")
     return _sqlite_search(queryset, terms, ["text"], limit, offset)
 
 
@@ -266,7 +275,7 @@ def search_highlights(*, query: str, filters: SearchFilters | None = None, limit
         highlights = citable_highlights(highlights)
     queryset = _filter_highlights(highlights.annotate(speaker_kind=speaker_kind()), filters)
     if connection.vendor == "postgresql":
-        return _pg_search(Highlight, queryset, _tsquery(terms), limit, offset, ("quote", "note"), "highlight_match_ids")
+        return _pg_search(queryset, _tsquery(terms), limit, offset, ("quote", "note"), "highlight_match_ids")
     return _sqlite_search(queryset, terms, ["quote", "note"], limit, offset)
 
 

@@ -128,12 +128,14 @@ def test_ranking_prefers_denser_matches(corpus, org_a):
 def test_pages_follow_the_ranking_without_gaps_or_repeats(corpus, org_a):
     from .evidence_fixtures import make_interview
 
-    make_interview(org_a, [("Kim" if n % 2 else "Lee", f"Supplier note {n}: the supplier {'supplier ' * n}again.") for n in range(1, 8)],
-                   title="Suppliers")
+    # The densest first, so the best-ranked rows are the oldest: ranking, not insertion order, makes each page.
+    lines = [("Kim" if n % 2 else "Lee", f"Note {n}: {'supplier ' * n}again.") for n in range(7, 0, -1)]
+    make_interview(org_a, lines, title="Suppliers")
     with tenant_scope(org_a):
         everything = search_utterances(query="supplier", limit=50)
         pages = [search_utterances(query="supplier", limit=3, offset=offset) for offset in (0, 3, 6, 9)]
     assert len(everything) == 9
+    assert pages[0][0].text == f"Note 7: {'supplier ' * 7}again."
     assert [r.pk for page in pages for r in page] == [r.pk for r in everything]
     assert all(a.rank >= b.rank for a, b in zip(everything, everything[1:], strict=False))
 
