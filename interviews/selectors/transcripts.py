@@ -81,10 +81,11 @@ def label_speakers(speakers, *, personal_data: bool) -> None:
     numbers, counts = {}, {}
     # Numbers only for the speakers nobody is mapped to, so one query at most and none when all are mapped.
     unnamed = {s.interview_id for s in speakers if not (s.participant_id or s.team_member_id)}
-    ordered = SpeakerMapping.objects.filter(interview_id__in=unnamed).order_by("interview_id", "pk")
-    for interview_id, pk in ordered.values_list("interview_id", "pk") if unnamed else ():
-        counts[interview_id] = counts.get(interview_id, 0) + 1
-        numbers[pk] = counts[interview_id]
+    if unnamed:
+        ordered = SpeakerMapping.objects.filter(interview_id__in=unnamed).order_by("interview_id", "pk")
+        for interview_id, pk in ordered.values_list("interview_id", "pk"):
+            counts[interview_id] = counts.get(interview_id, 0) + 1
+            numbers[pk] = counts[interview_id]
     for speaker in speakers:
         if speaker.participant_id:
             speaker.display_label = speaker.participant.pseudonym

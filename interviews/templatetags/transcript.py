@@ -1,4 +1,5 @@
-"""Template filters for transcripts: timecodes, durations, tag and highlight CSS classes, consent badges."""
+"""Template filters and tags for transcripts: timecodes, durations, tag and highlight CSS classes, the transcript
+page's utterances, consent badges."""
 
 import html
 
