@@ -17,8 +17,8 @@ none always runs on the cache the previous one warmed; round 0 is a warm-up:
 
 - raw SQL: a psycopg 3 connection as the runtime role, one transaction with
   set_config('app.org_id') then the one statement interviews/selectors/search.py
-  issues for `search_utterances(limit=21)` (the ranked page of ids as a subquery,
-  its rows with their joins and headlines). Checked against the SQL Django really
+  issues for `search_utterances(limit=21)` (the ranked page of ids from the
+  index scan's function, its rows with their joins and headlines). Checked against the SQL Django really
   sends (captured once) and against the selector's results for every query.
 - selector: `search_utterances(query=..., limit=21)` in `tenant_scope`.
 - endpoint: GET /api/v1/search/?q=...&kind=utterances through Django's test
@@ -54,13 +54,13 @@ NEIGHBOURS = 4
 NOISY_TARGET = 1.5
 URL = "/api/v1/search/"
 
-# Mirrors interviews/selectors/search.py: one statement. The ranked page of ids is a subquery (matching through the
-# SECURITY DEFINER id function, so the GIN index serves it under RLS); the outer query takes those rows with their
-# joins (select_related interview and speaker with its participant and team member), ranks them again for the order
-# and runs ts_headline for them only (it re-parses the text).
+# Mirrors interviews/selectors/search.py for a search with no filter: one statement. The ranked page of ids comes from
+# the SECURITY DEFINER function (it ranks each match as the GIN index scan reads it, under RLS); the outer query takes
+# those rows with their joins (select_related interview and speaker with its participant and team member), ranks them
+# again for the order and makes their headlines (search_headline parses only the matched part of a long text).
 SEARCH_SQL = """
 SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank,
-       ts_headline('english', u.text, to_tsquery('english', %(q)s), %(options)s) AS headline,
+       search_headline(u.text, to_tsquery('english', %(q)s), %(options)s) AS headline,
        u.organization_id, u.interview_id, u.position, u.speaker_id, u.start_ms, u.end_ms, u.text,
        i.*, s.*, p.*, tm.*
 FROM interviews_utterance u
@@ -68,13 +68,17 @@ JOIN interviews_interview i ON i.id = u.interview_id
 JOIN interviews_speakermapping s ON s.id = u.speaker_id
 LEFT JOIN interviews_participant p ON p.id = s.participant_id
 LEFT JOIN tenancy_user tm ON tm.id = s.team_member_id
-WHERE u.organization_id = %(org)s AND u.id IN (
-    SELECT v.id FROM interviews_utterance v
-    WHERE v.organization_id = %(org)s AND v.id IN (SELECT utterance_match_ids(to_tsquery('english', %(q)s)))
-    ORDER BY ts_rank_cd(v.search_vector, to_tsquery('english', %(q)s), 1) DESC, v.id DESC
-    LIMIT %(limit)s
-)
+WHERE u.organization_id = %(org)s
+  AND u.id IN (SELECT utterance_ranked_ids(to_tsquery('english', %(q)s), %(limit)s, 0))
 ORDER BY rank DESC, u.id DESC
+"""
+# The ranked function's body (interviews migration 0018), which runs as the function's owner: EXPLAIN cannot see into
+# the function, so its plan is shown as the owner would run it.
+RANKED_BODY_SQL = """
+SELECT id FROM interviews_utterance
+WHERE organization_id = %(org)s AND search_vector @@ to_tsquery('english', %(q)s)
+ORDER BY ts_rank_cd(search_vector, to_tsquery('english', %(q)s), 1) DESC, id DESC
+LIMIT %(limit)s
 """
 COUNT_SQL = "SELECT count(*) FROM interviews_utterance WHERE organization_id = %s AND search_vector @@ to_tsquery('english', %s)"
 _JOINED = re.compile(r'JOIN\s+"?(\w+)"?', re.IGNORECASE)
@@ -108,11 +112,13 @@ class RawSearch:
             self.conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
             return self.conn.execute(COUNT_SQL, [self.org_id, query.tsquery]).fetchone()[0]
 
-    def explain(self, query: Query) -> str:
+    def explain(self, query: Query, owner) -> str:
+        """The statement's plan as the runtime role, then the ranked function's body as its owner (`owner`)."""
         with self.conn.transaction():
             self.conn.execute("SELECT set_config('app.org_id', %s, true)", [str(self.org_id)])
             plan = self.conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + SEARCH_SQL, self._params(query)).fetchall()
-        return "\n".join(r[0] for r in plan)
+        inner = owner.execute("EXPLAIN (ANALYZE, BUFFERS) " + RANKED_BODY_SQL, self._params(query)).fetchall()
+        return "\n".join(r[0] for r in plan) + "\n\nutterance_ranked_ids:\n" + "\n".join(r[0] for r in inner)
 
 
 class Selector:
@@ -181,7 +187,8 @@ def run(ctx) -> list[Row]:
             raise RuntimeError("the neighbours' rows changed what the small organisation finds")
         _print_per_query(queries, matches, times)
         slowest = max(queries, key=lambda q: statistics.median(times["raw"][q]))
-        plan = raw.explain(slowest)
+        with ctx.raw_connection(as_owner=True) as owner:
+            plan = raw.explain(slowest, owner)
         if "utterance_org_search_gin" not in plan:
             print("\nbench: NOTE the search plan does not use the full-text GIN index utterance_org_search_gin", flush=True)
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the raw search for '{slowest.text}' ({matches[slowest]:,} matches), "
@@ -263,7 +270,7 @@ def _check_reference_sql(org_id: int, query: Query) -> None:
         problems.append(f"{len(statements)} statements on interviews_utterance instead of 1")
     else:
         search = statements[0]
-        for part in ("ts_rank_cd(", "ts_headline(", "utterance_match_ids(", f"LIMIT {LIMIT}"):
+        for part in ("ts_rank_cd(", "search_headline(", "utterance_ranked_ids(", f", {LIMIT}, 0)"):
             if part not in search:
                 problems.append(f"the search has no {part!r}")
         ours = sorted({t.lower() for t in _JOINED.findall(SEARCH_SQL)})

@@ -81,8 +81,12 @@ def secure_tenant_tables(sender=None, using="default", **kwargs):
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {qn(role)}"
             )
             cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {qn(role)}")
-            # The search functions (interviews migration 0009) return ids of the active org only.
-            for function in ("utterance_match_ids(tsquery)", "highlight_match_ids(tsquery)"):
+            # The search functions (interviews migrations 0009 and 0018) return ids of the active org only.
+            search_functions = (
+                "utterance_match_ids(tsquery)", "highlight_match_ids(tsquery)",
+                "utterance_ranked_ids(tsquery, integer, integer)",
+            )
+            for function in search_functions:
                 cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
                 if cursor.fetchone()[0]:
                     cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {qn(role)}")

@@ -198,28 +198,33 @@ class _OnOwnTable(Expression):
         return self.sql.format(table=compiler.quote_name_unless_alias(compiler.query.base_table)), list(self.params)
 
 
-def _pg_search(queryset, tsquery: str, limit: int, offset: int, text_columns: tuple[str, ...], match_function: str):
+def _pg_search(queryset, tsquery: str, limit: int, offset: int, text_columns: tuple[str, ...], match_function: str,
+               ranked_function: str | None = None):
     """One statement: the ranked page of ids as a subquery, then those rows with their joins and headlines.
 
-    Matching goes through `match_function` (SECURITY DEFINER, active org only,
-    ids only) so the GIN index serves it under row-level security; ranking is
-    length-normalised (flag 1) so a concise quote beats a long monologue that
-    merely repeats a word. The outer query ranks again and runs ts_headline
-    only for the page's rows (ts_headline re-parses the text, so never for
-    every match).
+    Matching goes through SECURITY DEFINER functions (migrations 0009 and 0018: active org only, ids only) so the
+    GIN index serves it under row-level security. `ranked_function`, for a queryset with no filter beyond the
+    organisation, returns the page itself, ranked as the index scan reads each match; otherwise `match_function`
+    returns every match and the page is ranked here, after the filters (reading each match's row again).
+    Ranking is length-normalised (flag 1) so a concise quote beats a long monologue that merely repeats a word.
+    The outer query ranks the page's rows again for their order and makes headlines for them only
+    (search_headline parses only the matched part of a long text).
     """
 
     def rank():
         return _OnOwnTable("ts_rank_cd({table}.search_vector, to_tsquery('english', %s), 1)", [tsquery], FloatField())
 
-    matches = RawSQL(f"SELECT {match_function}(to_tsquery('english', %s))", [tsquery])
-    page = queryset.filter(pk__in=matches).annotate(rank=rank()).order_by("-rank", "-pk").values("pk")
+    if ranked_function:
+        page = RawSQL(f"SELECT {ranked_function}(to_tsquery('english', %s), %s, %s)", [tsquery, limit, offset])
+    else:
+        matches = RawSQL(f"SELECT {match_function}(to_tsquery('english', %s))", [tsquery])
+        ranked = queryset.filter(pk__in=matches).annotate(rank=rank()).order_by("-rank", "-pk").values("pk")
+        page = ranked[offset : offset + limit]
     text = " || ' ' || ".join(f"{{table}}.{column}" for column in text_columns)
-    headline = _OnOwnTable(f"ts_headline('english', {text}, to_tsquery('english', %s), %s)",
-                           [tsquery, HEADLINE_OPTIONS], TextField())
+    headline = _OnOwnTable(f"search_headline({text}, to_tsquery('english', %s), %s)", [tsquery, HEADLINE_OPTIONS],
+                           TextField())
     rows = list(
-        queryset.filter(pk__in=page[offset : offset + limit]).annotate(rank=rank(), headline=headline)
-        .order_by("-rank", "-pk")
+        queryset.filter(pk__in=page).annotate(rank=rank(), headline=headline).order_by("-rank", "-pk")
     )
     for row in rows:
         row.snippet = _marked(row.headline)
@@ -233,13 +238,19 @@ def _sqlite_search(queryset, terms: list[Term], field_names: list[str], limit: i
         for field_name in field_names:
             condition |= Q(**{f"{field_name}__icontains": needle})
         queryset = queryset.filter(condition)
-    rows = list(queryset.order_by("-pk")[offset : offset + limit])
+    # Development only (small data): every match is ranked here, then paged, so pages follow the ranking.
+    rows = list(queryset.order_by("-pk"))
     for row in rows:
-        text = " ".join(getattr(row, f) or "" for f in field_names)
-        row.rank = sum(text.lower().count(" ".join(t.words)) for t in terms)
-        row.snippet = _python_marks(text, terms)
-    rows.sort(key=lambda r: -r.rank)
-    return rows
+        row.rank = sum(_text(row, field_names).lower().count(" ".join(t.words)) for t in terms)
+    rows.sort(key=lambda r: -r.rank)  # stable: the newest first within a rank, as on PostgreSQL
+    page = rows[offset : offset + limit]
+    for row in page:
+        row.snippet = _python_marks(_text(row, field_names), terms)
+    return page
+
+
+def _text(row, field_names: list[str]) -> str:
+    return " ".join(getattr(row, f) or "" for f in field_names)
 
 
 def search_utterances(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
@@ -249,12 +260,12 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
     terms = parse_query(query)
     if not terms:
         return []
-    filters = filters or SearchFilters()
-    queryset = _filter_utterances(
-        Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member"), filters
-    )
+    everything = Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member")
+    queryset = _filter_utterances(everything, filters or SearchFilters())
     if connection.vendor == "postgresql":
-        return _pg_search(queryset, _tsquery(terms), limit, offset, ("text",), "utterance_match_ids")
+        # With no filter (the queryset as it came) the ranked page comes straight from the index scan.
+        ranked = "utterance_ranked_ids" if queryset is everything else None
+        return _pg_search(queryset, _tsquery(terms), limit, offset, ("text",), "utterance_match_ids", ranked)
     return _sqlite_search(queryset, terms, ["text"], limit, offset)
 
 

@@ -153,3 +153,71 @@ def test_a_search_page_is_one_statement_whatever_it_finds(corpus, org_a, django_
         many = search_utterances(query="spreadsheet")
         assert all(r.interview.title and r.speaker.label and "<mark>" in r.snippet for r in many)
     assert len(few) == 2 and len(many) == 8
+
+
+def test_a_filter_that_keeps_everything_pages_as_no_filter(corpus, org_a):
+    from .evidence_fixtures import make_interview
+
+    # Unfiltered, the page comes ranked from the index scan (utterance_ranked_ids); filtered, it is ranked after the
+    # filters. Both must page through the same order.
+    # Ranks tie in pairs: within a tie the newer row comes first on either path.
+    lines = [("Kim" if n % 2 else "Lee", f"Note {n}: {'supplier ' * (n // 2 + 1)}again.") for n in range(1, 8)]
+    make_interview(org_a, lines, title="Suppliers")
+    keeps_everything = SearchFilters(date_from=date(2000, 1, 1))
+    with tenant_scope(org_a):
+        for offset in (0, 3, 6, 9):
+            plain = search_utterances(query="supplier", limit=3, offset=offset)
+            filtered = search_utterances(query="supplier", limit=3, offset=offset, filters=keeps_everything)
+            assert [(r.pk, round(r.rank, 6)) for r in plain] == [(r.pk, round(r.rank, 6)) for r in filtered]
+            assert len(plain) == (3 if offset < 9 else 0)
+
+
+@pytest.mark.postgres
+def test_the_ranked_page_function_returns_the_active_organisations_ids_only(corpus, org_b):
+    from django.db import connection
+
+    from interviews.models import Utterance
+
+    from .evidence_fixtures import CALL_1, make_interview
+
+    make_interview(org_b, CALL_1, title="B's call")
+
+    def page(limit=10, offset=0):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT utterance_ranked_ids(to_tsquery('english', 'onboard:*'), %s, %s)", [limit, offset])
+            return [row[0] for row in cursor.fetchall()]
+
+    for org in (corpus["org"], org_b):
+        with tenant_scope(org):
+            found = page()
+            expected = Utterance.objects.filter(text__icontains="onboard")
+            assert sorted(found) == sorted(expected.values_list("pk", flat=True)) and found
+            assert page(limit=1) + page(limit=1, offset=1) == found[:2]
+
+
+@pytest.mark.postgres
+def test_a_long_utterance_is_marked_where_its_words_are(org_a):
+    from django.db import connection
+
+    from .evidence_fixtures import make_interview
+
+    filler = "We talked about the weather for quite a while. " * 700  # 32,900 characters before and after
+    make_interview(org_a, [
+        ("Kim", filler + "Then the migrations to the new ledger went badly. " + filler),
+        ("Lee", filler + "Nobody was happy with it. " + filler),  # the stem 'happi' starts no word of the text
+    ], title="Monologues")
+    with tenant_scope(org_a):
+        [ledger] = search_utterances(query="migration ledger")
+        [happy] = search_utterances(query="happy")
+    for row, marked in ((ledger, ["migrations", "ledger"]), (happy, ["happy"])):
+        snippet = str(row.snippet)
+        assert all(f"<mark>{word}</mark>" in snippet for word in marked), snippet
+    # Only a window around the match is parsed, cut between words: with room for a thousand words the headline shows
+    # the whole window, whose first and last words are whole.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_headline(%s, to_tsquery('english', 'ledger'), 'MaxWords=1000, MinWords=900')",
+                       [ledger.text])
+        [headline] = cursor.fetchone()
+    words = headline.split()
+    assert "<b>ledger</b>" in words and 300 < len(words) < 1000
+    assert set(words) - {"<b>ledger</b>"} <= set(ledger.text.split())
