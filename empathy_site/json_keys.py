@@ -6,8 +6,6 @@ alias: bad input became a 500. Here the key is always one literal key, whatever 
 SQL carries it as a parameter. This is the one way to filter or group on a key that came from a person.
 """
 
-import json
-
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
 
@@ -21,8 +19,9 @@ class JsonKeyText(KeyTextTransform):
         return f"({lhs} ->> %s)", (*params, str(self.key_name))
 
     def as_sqlite(self, compiler, connection):
+        # Not a JSON path ($."key"): SQLite's path syntax has no escape for a double quote inside a key.
         lhs, params = compiler.compile(self.lhs)
-        return f"JSON_EXTRACT({lhs}, %s)", (*params, f"$.{json.dumps(str(self.key_name))}")
+        return f"(SELECT value FROM json_each({lhs}) WHERE key = %s)", (*params, str(self.key_name))
 
 
 def json_key_text(field: str, key: str) -> JsonKeyText:

@@ -61,8 +61,19 @@ _REQUIREMENTS = {
     "postgres": ("PostgreSQL", lambda: connection.vendor == "postgresql"),
     "worker": ("Redis and a Celery worker", lambda: bool(settings.REDIS_URL) and connection.vendor == "postgresql"),
     "browser": ("Debian chromium", lambda: shutil.which(CHROMIUM) is not None),
+    "ffmpeg": ("ffmpeg and ffprobe", lambda: bool(shutil.which("ffmpeg") and shutil.which("ffprobe"))),
 }
 _skipped_for_environment = []
+# A test that uses one of these fixtures needs what the marker names, whether or not it says so.
+_MARKERS_OF_FIXTURES = {"celery_worker": ("worker", "postgres"), "recordings": ("ffmpeg",)}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, markers in _MARKERS_OF_FIXTURES.items():
+            if fixture in item.fixturenames:
+                for marker in markers:
+                    item.add_marker(marker)
 
 
 def pytest_runtest_setup(item):

@@ -38,6 +38,7 @@ def test_every_index_on_an_existing_table_is_built_concurrently():
     assert blocking == []
 
 
+@pytest.mark.postgres  # CREATE INDEX CONCURRENTLY is PostgreSQL's; SQLite creates them plainly
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("app", "name"), LIST_ORDER)
 def test_list_order_indexes_are_created_concurrently_outside_a_transaction(app, name):

@@ -109,6 +109,7 @@ def test_an_interrupted_upload_resumes_at_the_offset_the_server_reports(org_a, r
         assert media.original_filename == "tone.mp3" and media.file_size == len(data)
 
 
+@pytest.mark.ffmpeg  # the probe that refuses the file at the end
 def test_bad_chunks_and_sessions_are_refused_with_reasons(org_a, settings, django_capture_on_commit_callbacks):
     interview, _ = make_timed_interview(org_a)
     client = key_client(org_a)

@@ -15,6 +15,9 @@ from tests.test_crm_side import vic  # noqa: F401  (fixture: a participant whose
 
 from .test_changes_feed import follow
 
+# Representations are kept on PostgreSQL only (the relay's advisory lock guards them); SQLite renders every page.
+pytestmark = pytest.mark.postgres
+
 
 def client_for(org, scopes):
     _, raw = api_key_create(organization=org, name="crm", scopes=scopes)
