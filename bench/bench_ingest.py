@@ -128,9 +128,9 @@ def _reference_interviews(org_id: int, transcripts: list[Transcript]) -> list[tu
         )
         speakers = SpeakerMapping.objects.bulk_create(
             [
-                SpeakerMapping(organization_id=org_id, interview=interview, label=label)
+                SpeakerMapping(organization_id=org_id, interview=interview, label=label, number=n)
                 for interview, t in zip(interviews, transcripts, strict=True)
-                for label in sorted({turn.speaker for turn in t.turns})
+                for n, label in enumerate(sorted({turn.speaker for turn in t.turns}), start=1)
             ],
             batch_size=1000,
         )

@@ -56,14 +56,18 @@ URL = "/api/v1/search/"
 
 # Mirrors interviews/selectors/search.py for a search with no filter: one statement. The ranked page of ids comes from
 # the SECURITY DEFINER function (it ranks each match as the GIN index scan reads it, under RLS); the outer query takes
-# those rows with their joins (select_related interview and speaker with its participant and team member), ranks them
-# again and makes their headlines (search_headline parses only the matched part of a long text). Django orders those
-# rows in Python (ORDER BY would cost it more to compile than to sort 21 rows); here PostgreSQL orders them.
+# those rows with their joins (select_related interview and speaker with its participant and team member, only the
+# columns a hit shows), ranks them again and makes their headlines (search_headline parses only the matched part of a
+# long text). Django orders those rows in Python (ORDER BY would cost it more to compile than to sort 21 rows); here
+# PostgreSQL orders them.
 SEARCH_SQL = """
 SELECT u.id, u.public_id, ts_rank_cd(u.search_vector, to_tsquery('english', %(q)s), 1) AS rank,
        search_headline(u.text, to_tsquery('english', %(q)s), %(options)s) AS headline,
        u.organization_id, u.interview_id, u.position, u.speaker_id, u.start_ms, u.end_ms, u.text,
-       i.*, s.*, p.*, tm.*
+       i.id, i.public_id, i.title, i.conducted_at, i.created_at,
+       s.id, s.label, s.number, s.participant_id, s.team_member_id,
+       p.id, p.public_id, p.pseudonym, p.attributes, p.consent_given_at, p.consent_expires_at, p.consent_withdrawn_at,
+       p.consent_scope, tm.id, tm.full_name, tm.email
 FROM interviews_utterance u
 JOIN interviews_interview i ON i.id = u.interview_id
 JOIN interviews_speakermapping s ON s.id = u.speaker_id

@@ -94,7 +94,8 @@ def _make_interviews(org_id: int, sizes: list[int], stamp: str) -> list[tuple[in
             batch_size=1000,
         )
         speakers = SpeakerMapping.objects.bulk_create(
-            [SpeakerMapping(organization_id=org_id, interview=i, label=label) for i in interviews for label in SPEAKERS],
+            [SpeakerMapping(organization_id=org_id, interview=i, label=label, number=n)
+             for i in interviews for n, label in enumerate(SPEAKERS, start=1)],
             batch_size=2000,
         )
     by_interview: dict[int, dict[str, int]] = {}

@@ -3,29 +3,12 @@
 import django.core.validators
 from django.db import migrations, models
 
-
-def _clamp(schema_editor, table, statements):
-    """Run UPDATEs over every organisation's rows. A table owner is subject to row-level security once it is
-    forced, so it is lifted for these statements only, inside this migration's transaction."""
-    connection = schema_editor.connection
-    forced = False
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", [table])
-            forced = bool(cursor.fetchone()[0])
-    if forced:
-        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    for statement in statements:
-        schema_editor.execute(statement)
-    if connection.vendor == "postgresql":
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing pending when the checks are added
-    if forced:
-        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+from empathy_site.tenancy.migration_ops import update_every_organization
 
 
 def clamp_out_of_range(apps, schema_editor):
     """Values stored before the bounds existed are brought inside them, so the check below can be added."""
-    _clamp(schema_editor, "interviews_privacypolicy", [
+    update_every_organization(schema_editor, "interviews_privacypolicy", [
         "UPDATE interviews_privacypolicy SET retention_months = 120 WHERE retention_months > 120",
         # 0 was only possible with retention off (retention_needs_months): it meant "not set".
         "UPDATE interviews_privacypolicy SET retention_months = NULL WHERE retention_months < 1",

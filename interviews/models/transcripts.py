@@ -235,6 +235,9 @@ class SpeakerMapping(TenantModel):
     team_member = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 1, 2, ... in the order the interview's speakers first spoke (kept gapless when a reprocess drops one): the
+    # "Speaker N" readers see when they may not see the label and nobody is mapped (selectors.label_speakers).
+    number = models.PositiveIntegerField()
 
     class Meta(TenantModel.Meta):
         constraints = [

@@ -254,6 +254,19 @@ def _text(row, field_names: list[str]) -> str:
     return " ".join(getattr(row, f) or "" for f in field_names)
 
 
+# What a hit shows (the API's payload, the search page's card, label_speakers): without this the joins carry every
+# column of five tables (a participant's notes, a person's password hash) to the web process and back into models.
+_UTTERANCE_HIT_FIELDS = (
+    "organization", "public_id", "interview", "position", "speaker", "start_ms", "end_ms", "text",
+    "interview__public_id", "interview__title", "interview__conducted_at", "interview__created_at",
+    "speaker__label", "speaker__number", "speaker__participant", "speaker__team_member",
+    "speaker__participant__public_id", "speaker__participant__pseudonym", "speaker__participant__attributes",
+    "speaker__participant__consent_given_at", "speaker__participant__consent_expires_at",
+    "speaker__participant__consent_withdrawn_at", "speaker__participant__consent_scope",
+    "speaker__team_member__full_name", "speaker__team_member__email",
+)
+
+
 def search_utterances(*, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
                       viewer=None):
     """Utterances matching ``query``; ``viewer`` is accepted for symmetry with search_highlights (what was said is
@@ -261,7 +274,9 @@ def search_utterances(*, query: str, filters: SearchFilters | None = None, limit
     terms = parse_query(query)
     if not terms:
         return []
-    everything = Utterance.objects.select_related("interview", "speaker__participant", "speaker__team_member")
+    everything = Utterance.objects.select_related(
+        "interview", "speaker__participant", "speaker__team_member"
+    ).only(*_UTTERANCE_HIT_FIELDS)
     queryset = _filter_utterances(everything, filters or SearchFilters())
     if connection.vendor == "postgresql":
         # With no filter (the queryset as it came) the ranked page comes straight from the index scan.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..models import Interview, Participant, ParticipantExternalId, SpeakerMapping, Study, Utterance
+from ..models import Interview, Participant, ParticipantExternalId, Study, Utterance
 
 
 def organization_overview() -> dict:
@@ -71,28 +71,17 @@ def label_speakers(speakers, *, personal_data: bool) -> None:
     A raw label is the name as typed in the transcript file, often a real one ("Dana Whitfield"), so only
     readers who may see personal data get it. Everybody else gets the participant's pseudonym, the team
     member's name, or "Speaker N", N numbering the interview's speakers in the order they first spoke.
-    Speakers need participant and team_member loaded (select_related).
+    Speakers need participant and team_member loaded (select_related). No query.
     """
-    speakers = list(speakers)
-    if personal_data:
-        for speaker in speakers:
-            speaker.display_label = speaker.label
-        return
-    numbers, counts = {}, {}
-    # Numbers only for the speakers nobody is mapped to, so one query at most and none when all are mapped.
-    unnamed = {s.interview_id for s in speakers if not (s.participant_id or s.team_member_id)}
-    if unnamed:
-        ordered = SpeakerMapping.objects.filter(interview_id__in=unnamed).order_by("interview_id", "pk")
-        for interview_id, pk in ordered.values_list("interview_id", "pk"):
-            counts[interview_id] = counts.get(interview_id, 0) + 1
-            numbers[pk] = counts[interview_id]
     for speaker in speakers:
-        if speaker.participant_id:
+        if personal_data:
+            speaker.display_label = speaker.label
+        elif speaker.participant_id:
             speaker.display_label = speaker.participant.pseudonym
         elif speaker.team_member_id:
             speaker.display_label = speaker.team_member.display_name
         else:
-            speaker.display_label = f"Speaker {numbers.get(speaker.pk, '?')}"
+            speaker.display_label = f"Speaker {speaker.number}"
 
 
 def participant_search(*, query: str, personal_data: bool) -> Q:

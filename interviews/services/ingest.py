@@ -240,8 +240,11 @@ def _store_utterances(interview: Interview, parsed, *, replace: bool = True) -> 
             existing = {label: s for label, s in existing.items() if s.pk not in unused}
     new = [SpeakerMapping(organization_id=org_id, interview=interview, label=label)
            for label in questions if label not in existing]
+    # Numbered in the order they first spoke: those kept first (in their order), then the new ones, without gaps.
+    for number, speaker in enumerate([*existing.values(), *new], start=1):
+        speaker.number = number
     speakers_guess(speakers=[*existing.values(), *new], questions=questions, organization_id=org_id)
-    SpeakerMapping.objects.bulk_update(list(existing.values()), ["guessed_role"])
+    SpeakerMapping.objects.bulk_update(list(existing.values()), ["guessed_role", "number"])
     speakers = {**existing, **{s.label: s for s in SpeakerMapping.objects.bulk_create(new)}}
     _insert_utterances([
         (org_id, uuid.uuid4(), interview.pk, position, speakers[u.speaker].pk, u.start_ms, u.end_ms, u.text)

@@ -3,36 +3,19 @@
 import django.core.validators
 from django.db import migrations, models
 
-
-def _clamp(schema_editor, table, statements):
-    """Run UPDATEs over every organisation's rows. A table owner is subject to row-level security once it is
-    forced, so it is lifted for these statements only, inside this migration's transaction."""
-    connection = schema_editor.connection
-    forced = False
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", [table])
-            forced = bool(cursor.fetchone()[0])
-    if forced:
-        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    for statement in statements:
-        schema_editor.execute(statement)
-    if connection.vendor == "postgresql":
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing pending when the checks are added
-    if forced:
-        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+from empathy_site.tenancy.migration_ops import update_every_organization
 
 
 def clamp_out_of_range(apps, schema_editor):
     """Values stored before the bounds existed are brought inside them, so the checks below can be added."""
-    _clamp(schema_editor, "personas_evidencepolicy", [
+    update_every_organization(schema_editor, "personas_evidencepolicy", [
         "UPDATE personas_evidencepolicy SET min_citations = 50 WHERE min_citations > 50",
         "UPDATE personas_evidencepolicy SET min_participants = 50 WHERE min_participants > 50",
         "UPDATE personas_evidencepolicy SET max_evidence_age_months = 120 WHERE max_evidence_age_months > 120",
         # 0 already meant "evidence of any age" (the selectors treat it as unset).
         "UPDATE personas_evidencepolicy SET max_evidence_age_months = NULL WHERE max_evidence_age_months < 1",
     ])
-    _clamp(schema_editor, "personas_claim", ["UPDATE personas_claim SET \"order\" = 10000 WHERE \"order\" > 10000"])
+    update_every_organization(schema_editor, "personas_claim", ["UPDATE personas_claim SET \"order\" = 10000 WHERE \"order\" > 10000"])
 
 
 class Migration(migrations.Migration):

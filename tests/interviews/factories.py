@@ -44,6 +44,8 @@ class SpeakerFactory(factory.django.DjangoModelFactory):
     interview = factory.SubFactory(InterviewFactory)
     organization = factory.SelfAttribute("interview.organization")
     label = factory.Sequence(lambda n: f"Speaker {n}")
+    # Next in its interview, as ingest numbers them.
+    number = factory.LazyAttribute(lambda o: SpeakerMapping.objects.filter(interview=o.interview).count() + 1)
 
 
 class UtteranceFactory(factory.django.DjangoModelFactory):

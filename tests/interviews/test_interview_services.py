@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from empathy_site.tenancy.context import tenant_scope
 from interviews import parsers, services
@@ -117,6 +118,48 @@ def test_reprocess_keeps_speaker_mappings(upload, org_a):
         dana.refresh_from_db()
         assert dana.participant == participant
         assert Utterance.objects.filter(interview=interview, speaker__participant=participant).count() == 1
+
+
+def test_speakers_are_numbered_in_the_order_they_first_spoke_without_gaps_after_a_reprocess(upload, org_a):
+    interview = upload(data=VTT.replace(b"1\n00:00:01.000", b"0\n00:00:00.000 --> 00:00:00.500\n<v Sam Interviewer>Hello.\n\n1\n00:00:01.000"))
+    with tenant_scope(org_a):
+        numbers = dict(SpeakerMapping.objects.filter(interview=interview).values_list("label", "number"))
+        assert numbers == {"Sam Interviewer": 1, "Dana Buyer": 2}
+        # An unmapped speaker an earlier file had first, who no longer speaks: the reprocess drops it, and the
+        # others close ranks (no "Speaker 3" without a "Speaker 1").
+        SpeakerMapping.objects.filter(interview=interview).update(number=F("number") + 1)
+        SpeakerMapping.objects.create(organization=org_a, interview=interview, label="Ghost", number=1)
+        services.interview_reprocess(interview=interview)
+        services.interview_process(interview_id=interview.pk)
+        numbers = dict(SpeakerMapping.objects.filter(interview=interview).values_list("label", "number"))
+    assert numbers == {"Sam Interviewer": 1, "Dana Buyer": 2}
+
+
+@pytest.mark.postgres
+def test_the_migration_numbers_existing_speakers_by_id_within_each_interview(upload, org_a):
+    """interviews 0019: speakers stored before the number existed get the number label_speakers used to work out
+    (their order by id within the interview)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.db import connection
+
+    first, second = upload(), upload(data=VTT.replace(b"compare", b"weigh"), name="other.vtt")
+    with tenant_scope(org_a):
+        SpeakerMapping.objects.update(number=99)
+    migration = import_module("interviews.migrations.0019_speakermapping_number")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")  # migrations run as the owner
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses while the uploads' checks are pending
+        try:
+            with connection.schema_editor(atomic=True) as editor:
+                migration.number_existing_speakers(None, editor)
+        finally:
+            cursor.execute(f'SET ROLE "{settings.DATABASE_APP_ROLE}"')
+    with tenant_scope(org_a):
+        for interview in (first, second):
+            by_id = SpeakerMapping.objects.filter(interview=interview).order_by("pk").values_list("number", flat=True)
+            assert list(by_id) == [1, 2]
 
 
 def test_speaker_mapping_records_attendance_and_refuses_other_orgs(upload, org_a, org_b, alice):

@@ -221,3 +221,46 @@ def test_a_long_utterance_is_marked_where_its_words_are(org_a):
     words = headline.split()
     assert "<b>ledger</b>" in words and 300 < len(words) < 1000
     assert set(words) - {"<b>ledger</b>"} <= set(ledger.text.split())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", ["researcher", "marketer"])
+def test_search_pages_cost_the_same_statements_for_one_hit_or_many(corpus, org_a, alice, member_factory, client, role):
+    """Speakers, their people and interviews come with the search statement: nothing is read per hit (a column
+    left out of the statement would be fetched row by row), and naming unmapped speakers ("Speaker 2") reads
+    nothing either."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    from empathy_site.tenancy.roles import Role
+
+    from .evidence_fixtures import make_interview
+
+    for n in range(3):  # speakers mapped to a participant and to a team member, and speakers mapped to nobody
+        make_interview(org_a, [("Sam", f"Which spreadsheet ({n})?"), ("Dana", "The supplier spreadsheet.")],
+                       title=f"Mapped {n}", participant=corpus["dana"], team_member=alice.user)
+        make_interview(org_a, [("Zephyrine", f"Procurement keeps a spreadsheet too ({n})."), ("Orlanth", "Which spreadsheet?")],
+                       title=f"Unmapped {n}")
+    member = member_factory(org_a, Role(role))  # a marketer may not see raw speaker labels
+    client.force_login(member.user)
+    api = APIClient()
+    api.force_login(member.user)
+    api.credentials(HTTP_X_ORGANIZATION=org_a.slug)
+    pages = {
+        "html": lambda q: client.get(reverse("evidence_search", kwargs={"org_slug": org_a.slug}), {"q": q}),
+        "api": lambda q: api.get("/api/v1/search/", {"q": q, "kind": "utterances"}),
+    }
+    for name, get in pages.items():
+        statements = {}
+        for query in ("audit", "spreadsheet"):  # one utterance; fourteen, of every kind of speaker
+            with CaptureQueriesContext(connection) as captured:
+                response = get(query)
+            assert response.status_code == 200
+            statements[query] = [q["sql"] for q in captured.captured_queries]
+        body = response.content.decode()
+        # An unmapped speaker: the label as written for a researcher, its number for a marketer.
+        assert ("Zephyrine" in body) is (role == "researcher") and ("Speaker 1" in body) is (role != "researcher"), name
+        assert len(statements["spreadsheet"]) == len(statements["audit"]), name
+        assert not [sql for sql in statements["spreadsheet"] if 'FROM "interviews_speakermapping"' in sql], name
