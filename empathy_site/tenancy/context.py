@@ -42,13 +42,30 @@ def bind_transaction_to_org(org_id: int | None) -> None:
 
     Precondition: a transaction is open (set_config(..., true) lasts until it ends;
     outside one it would vanish after the statement).
+
+    A transaction already bound to `org_id` by this function is not bound again (a service's tenant_atomic inside
+    a request's transaction costs no round trip). What was bound is remembered with the connection's list of
+    on-commit callbacks, which Django replaces with a new list whenever the transaction ends (commit, rollback,
+    a closed connection) and whenever a savepoint is rolled back (which also undoes a set_config made since):
+    only while that very list is current is the remembered binding still PostgreSQL's. Not with autocommit
+    turned off by hand, where a transaction can end without Django replacing the list: it then binds every time.
     """
     if connection.vendor != "postgresql":
         return
     if not connection.in_atomic_block:
         raise RuntimeError("bind_transaction_to_org needs an open transaction (transaction.atomic).")
+    if _bound_org(org_id):
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('app.org_id', %s, true)", ["" if org_id is None else str(org_id)])
+    connection.tenant_binding = (org_id, connection.run_on_commit)
+
+
+def _bound_org(org_id: int | None) -> bool:
+    """Whether this transaction is known to be bound to `org_id` (see bind_transaction_to_org)."""
+    binding = getattr(connection, "tenant_binding", None)
+    return (binding is not None and connection.commit_on_exit and binding[1] is connection.run_on_commit
+            and binding[0] == org_id)
 
 
 def activate(org_id: int) -> Token:

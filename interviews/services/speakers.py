@@ -66,10 +66,11 @@ def speaker_map(
     return speaker
 
 
-def _name_forms(user: User) -> set[str]:
-    forms = {user.email.split("@")[0].casefold(), user.display_name.casefold()}
-    if user.full_name:
-        forms.add(user.full_name.split()[0].casefold())
+def _name_forms(email: str, full_name: str) -> set[str]:
+    """How a label may name a team member: the email's local part, the full name, its first word."""
+    forms = {email.split("@")[0].casefold(), full_name.casefold()}
+    if full_name:
+        forms.add(full_name.split()[0].casefold())
     return {f for f in forms if f}
 
 
@@ -96,8 +97,9 @@ def speakers_guess(*, speakers: list[SpeakerMapping], questions: dict[str, int],
     customer. Only the guess is set: nobody is mapped. `speakers` in the order ties go to (oldest first); the
     ingest passes speakers it has not created yet, so it writes each once.
     """
-    members = User.objects.filter(memberships__organization_id=organization_id) if speakers else User.objects.none()
-    team_names = set().union(*(_name_forms(user) for user in members))
+    members = (User.objects.filter(memberships__organization_id=organization_id).values_list("email", "full_name")
+               if speakers else ())
+    team_names = set().union(*(_name_forms(email, full_name) for email, full_name in members))
     interviewers = {
         s.label for s in speakers if s.label.strip().casefold() in team_names or INTERVIEWER_LABELS.match(s.label.strip())
     }

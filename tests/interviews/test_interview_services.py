@@ -83,6 +83,33 @@ def test_a_broken_file_fails_readably_and_keeps_the_original(upload, org_a):
         assert handle.read() == broken
 
 
+def _interview_changes(org, interview):
+    from empathy_site.sync.models import ChangeEvent
+
+    with tenant_scope(org):
+        return list(ChangeEvent.objects.filter(object_type="interview", object_id=interview.public_id)
+                    .order_by("pk").values_list("action", "changed_fields"))
+
+
+def test_each_processing_step_is_told_to_the_feed_naming_fields_the_api_has(upload, org_a):
+    """Processing writes its results with update() and names what changed (no read of the row first): the names
+    must be the API's, not the model's (`format`, not `detected_format`)."""
+    from interviews.api.serializers import InterviewSerializer
+
+    api_fields = set(InterviewSerializer().fields)
+    ready = upload()
+    broken = upload(data=b"WEBVTT\n\n00:00:01.000 --> banana\nHello\n", name="broken.vtt")
+    created, claimed, finished = _interview_changes(org_a, ready)
+    assert created[0] == "created" and claimed == ("updated", ["status", "error", "progress"])
+    assert finished[0] == "updated" and set(finished[1]) <= api_fields
+    assert {"status", "progress", "utterance_count", "format", "duration_ms", "warnings", "processed_at",
+            "updated_at"} <= set(finished[1])
+    failed = _interview_changes(org_a, broken)[-1]
+    assert failed[0] == "updated" and set(failed[1]) <= api_fields
+    assert {"status", "error", "warnings", "updated_at"} <= set(failed[1])
+    assert ready.updated_at >= ready.processed_at > ready.created_at
+
+
 def test_processing_twice_is_idempotent(upload, org_a):
     interview = upload()
     with tenant_scope(org_a):

@@ -75,3 +75,94 @@ def test_raw_insert_into_another_org_is_refused(two_orgs_with_rows):
             " VALUES (%s, gen_random_uuid(), 'forged', '', '', '{}', '{}', '', now(), now())",
             [org_b.pk],
         )
+
+
+# Binding once per transaction: a transaction already bound to the org is not bound again, and every way the
+# binding can be lost (a new transaction, a rolled-back savepoint) binds it again.
+
+
+def _bound_org_setting():
+    return _raw("SELECT current_setting('app.org_id', true)")[0][0]
+
+
+def _set_config_statements(queries):
+    return [query["sql"] for query in queries if "set_config" in query["sql"]]
+
+
+def test_a_service_transaction_inside_a_bound_one_sends_no_second_binding(two_orgs_with_rows):
+    from django.test.utils import CaptureQueriesContext
+
+    from empathy_site.tenancy.context import tenant_atomic
+
+    org_a, org_b = two_orgs_with_rows
+    with tenant_scope(org_a), CaptureQueriesContext(connection) as queries:
+        with tenant_atomic():
+            with tenant_atomic(savepoint=False):
+                names = list(Participant.objects.values_list("pseudonym", flat=True))
+    assert names == ["a-person"]
+    assert _set_config_statements(queries.captured_queries) == []
+
+
+def test_another_org_inside_is_bound_and_the_outer_org_bound_again_after_it(two_orgs_with_rows):
+    org_a, org_b = two_orgs_with_rows
+    with tenant_scope(org_a):
+        with tenant_scope(org_b):
+            assert _raw("SELECT pseudonym FROM interviews_participant") == [("b-person",)]
+        assert _bound_org_setting() == str(org_a.pk)
+        assert _raw("SELECT pseudonym FROM interviews_participant") == [("a-person",)]
+
+
+def test_a_rolled_back_savepoint_that_bound_another_org_leaves_no_stale_binding(two_orgs_with_rows):
+    """Rolling back to a savepoint undoes a set_config made since; the next binding must not be skipped."""
+    from empathy_site.tenancy.context import tenant_atomic
+
+    org_a, org_b = two_orgs_with_rows
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            bind_transaction_to_org(org_a.pk)
+            raise RuntimeError("undo")
+        assert _bound_org_setting() in (None, "")  # the savepoint took the binding with it
+        with tenant_scope(org_a), tenant_atomic():
+            assert _bound_org_setting() == str(org_a.pk)
+            assert _raw("SELECT pseudonym FROM interviews_participant") == [("a-person",)]
+
+
+def test_a_failed_inner_scope_of_another_org_hands_back_the_outer_binding(two_orgs_with_rows):
+    from empathy_site.tenancy.context import tenant_atomic
+
+    org_a, org_b = two_orgs_with_rows
+    with tenant_scope(org_a):
+        with pytest.raises(RuntimeError), tenant_scope(org_b):
+            assert _raw("SELECT pseudonym FROM interviews_participant") == [("b-person",)]
+            raise RuntimeError("inner failure")
+        with tenant_atomic():
+            assert _raw("SELECT pseudonym FROM interviews_participant") == [("a-person",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_new_transaction_is_bound_again(org_a, org_b):
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_scope(org_a):
+        Participant.objects.create(pseudonym="a-person")
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):  # two transactions, one after the other, on the same connection
+            with tenant_scope(org_a):
+                assert list(Participant.objects.values_list("pseudonym", flat=True)) == ["a-person"]
+    assert len(_set_config_statements(queries.captured_queries)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_autocommit_off_by_hand_every_transaction_is_bound(org_a):
+    """transaction.commit() outside atomic blocks ends a transaction without Django renewing its on-commit list."""
+    with tenant_scope(org_a):
+        Participant.objects.create(pseudonym="a-person")
+    transaction.set_autocommit(False)
+    try:
+        for _ in range(2):
+            with tenant_scope(org_a):
+                assert list(Participant.objects.values_list("pseudonym", flat=True)) == ["a-person"]
+            transaction.commit()
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
