@@ -40,16 +40,25 @@ def start_worker(log_path: Path, extra_env: dict | None = None) -> subprocess.Po
 
 
 def wait_until_ready(timeout: float = 60) -> None:
+    """Until the worker answers a ping. The answer is polled with plain reads of the result key (`ready()`),
+    not awaited on the result backend's subscription, so a subscription an earlier test left broken cannot
+    pass for a worker that does not answer; the last error is told if it never does."""
     from empathy_site.celery import ping
 
     deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    result = None
     while time.monotonic() < deadline:
         try:
-            if ping.delay("ready").get(timeout=5) == "ready":
-                return
-        except Exception:
-            time.sleep(0.5)
-    raise RuntimeError("The Celery worker did not answer within the timeout.")
+            result = result or ping.delay("ready")
+            if result.ready():
+                if result.result == "ready":
+                    return
+                result = None  # answered with something else (an error): ask again
+        except Exception as error:
+            last_error, result = error, None
+        time.sleep(0.2)
+    raise RuntimeError(f"The Celery worker did not answer within the timeout (last error: {last_error!r}).")
 
 
 @pytest.fixture
